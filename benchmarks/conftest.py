@@ -1,0 +1,3 @@
+"""Shared pieces of the benchmark suites: seeded data and a ratio summary."""
+
+from __future__ import annotations

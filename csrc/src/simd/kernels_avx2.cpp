@@ -1,0 +1,291 @@
+/**
+ * @file kernels_avx2.cpp
+ * @brief x86-64 kernels using AVX2 + FMA (8 x float32 lanes). Compiled with
+ *        -mavx2 -mfma only; called only after dispatch.cpp detected both.
+ *
+ * Reductions keep several accumulators in flight to hide FMA latency; row scans
+ * process four rows per pass so each query load serves four rows; tails use masked
+ * loads, which never touch memory past the row.
+ */
+#include <immintrin.h>
+
+#include <cmath>
+#include <limits>
+#include <cstdint>
+
+#include "kernels.hpp"
+
+namespace mastra::simd {
+namespace {
+
+constexpr std::size_t kLanes = 8;
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/// Mask whose first `count` lanes (0..7) are set, for _mm256_maskload_ps.
+inline __m256i tail_mask(std::size_t count) {
+  alignas(32) static const std::int32_t table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                     0,  0,  0,  0,  0,  0,  0,  0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 8 - count));
+}
+
+float dot(const float* a, const float* b, std::size_t d) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), acc2);
+    acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), acc3);
+  }
+  for (; i + kLanes <= d; i += kLanes) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+  }
+  if (i < d) {
+    const __m256i m = tail_mask(d - i);
+    acc1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), acc1);
+  }
+  return hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+}
+
+float norm_sq(const float* a, std::size_t d) { return dot(a, a, d); }
+
+float l2_sq(const float* a, const float* b, std::size_t d) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+    const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+    const __m256 t1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+    acc0 = _mm256_fmadd_ps(t0, t0, acc0);
+    acc1 = _mm256_fmadd_ps(t1, t1, acc1);
+  }
+  for (; i + kLanes <= d; i += kLanes) {
+    const __m256 t = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+    acc0 = _mm256_fmadd_ps(t, t, acc0);
+  }
+  if (i < d) {
+    const __m256i m = tail_mask(d - i);
+    const __m256 t = _mm256_sub_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m));
+    acc1 = _mm256_fmadd_ps(t, t, acc1);
+  }
+  return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+void scan_ip(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
+  std::size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const float* x0 = x + r * d;
+    const float* x1 = x0 + d;
+    const float* x2 = x1 + d;
+    const float* x3 = x2 + d;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + kLanes <= d; i += kLanes) {
+      const __m256 qv = _mm256_loadu_ps(q + i);
+      a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x0 + i), a0);
+      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x1 + i), a1);
+      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x2 + i), a2);
+      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x3 + i), a3);
+    }
+    if (i < d) {
+      const __m256i m = tail_mask(d - i);
+      const __m256 qv = _mm256_maskload_ps(q + i, m);
+      a0 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x0 + i, m), a0);
+      a1 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x1 + i, m), a1);
+      a2 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x2 + i, m), a2);
+      a3 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x3 + i, m), a3);
+    }
+    out[r] = hsum(a0);
+    out[r + 1] = hsum(a1);
+    out[r + 2] = hsum(a2);
+    out[r + 3] = hsum(a3);
+  }
+  for (; r < n; ++r) out[r] = dot(q, x + r * d, d);
+}
+
+/// Cosine similarity from a dot product and the row's squared norm: 0 for a zero
+/// row, NaN when the norm is not finite (so the caller reports the bad input).
+inline float cosine_from(float dot_value, float row_norm_sq, float q_inv_norm) {
+  if (row_norm_sq > 0.0f && row_norm_sq <= 3.4028235e38f) {
+    return dot_value * q_inv_norm / std::sqrt(row_norm_sq);
+  }
+  return row_norm_sq == 0.0f ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+}
+
+void scan_cos(const float* q, float q_inv_norm, const float* x, std::size_t n, std::size_t d,
+              float* out) {
+  std::size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const float* x0 = x + r * d;
+    const float* x1 = x0 + d;
+    const float* x2 = x1 + d;
+    const float* x3 = x2 + d;
+    __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+    __m256 d2 = _mm256_setzero_ps(), d3 = _mm256_setzero_ps();
+    __m256 n0 = _mm256_setzero_ps(), n1 = _mm256_setzero_ps();
+    __m256 n2 = _mm256_setzero_ps(), n3 = _mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + kLanes <= d; i += kLanes) {
+      const __m256 qv = _mm256_loadu_ps(q + i);
+      const __m256 v0 = _mm256_loadu_ps(x0 + i);
+      const __m256 v1 = _mm256_loadu_ps(x1 + i);
+      const __m256 v2 = _mm256_loadu_ps(x2 + i);
+      const __m256 v3 = _mm256_loadu_ps(x3 + i);
+      d0 = _mm256_fmadd_ps(qv, v0, d0);
+      n0 = _mm256_fmadd_ps(v0, v0, n0);
+      d1 = _mm256_fmadd_ps(qv, v1, d1);
+      n1 = _mm256_fmadd_ps(v1, v1, n1);
+      d2 = _mm256_fmadd_ps(qv, v2, d2);
+      n2 = _mm256_fmadd_ps(v2, v2, n2);
+      d3 = _mm256_fmadd_ps(qv, v3, d3);
+      n3 = _mm256_fmadd_ps(v3, v3, n3);
+    }
+    if (i < d) {
+      const __m256i m = tail_mask(d - i);
+      const __m256 qv = _mm256_maskload_ps(q + i, m);
+      const __m256 v0 = _mm256_maskload_ps(x0 + i, m);
+      const __m256 v1 = _mm256_maskload_ps(x1 + i, m);
+      const __m256 v2 = _mm256_maskload_ps(x2 + i, m);
+      const __m256 v3 = _mm256_maskload_ps(x3 + i, m);
+      d0 = _mm256_fmadd_ps(qv, v0, d0);
+      n0 = _mm256_fmadd_ps(v0, v0, n0);
+      d1 = _mm256_fmadd_ps(qv, v1, d1);
+      n1 = _mm256_fmadd_ps(v1, v1, n1);
+      d2 = _mm256_fmadd_ps(qv, v2, d2);
+      n2 = _mm256_fmadd_ps(v2, v2, n2);
+      d3 = _mm256_fmadd_ps(qv, v3, d3);
+      n3 = _mm256_fmadd_ps(v3, v3, n3);
+    }
+    out[r] = cosine_from(hsum(d0), hsum(n0), q_inv_norm);
+    out[r + 1] = cosine_from(hsum(d1), hsum(n1), q_inv_norm);
+    out[r + 2] = cosine_from(hsum(d2), hsum(n2), q_inv_norm);
+    out[r + 3] = cosine_from(hsum(d3), hsum(n3), q_inv_norm);
+  }
+  for (; r < n; ++r) {
+    const float* row = x + r * d;
+    out[r] = cosine_from(dot(q, row, d), norm_sq(row, d), q_inv_norm);
+  }
+}
+
+void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
+  std::size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const float* x0 = x + r * d;
+    const float* x1 = x0 + d;
+    const float* x2 = x1 + d;
+    const float* x3 = x2 + d;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + kLanes <= d; i += kLanes) {
+      const __m256 qv = _mm256_loadu_ps(q + i);
+      const __m256 t0 = _mm256_sub_ps(qv, _mm256_loadu_ps(x0 + i));
+      const __m256 t1 = _mm256_sub_ps(qv, _mm256_loadu_ps(x1 + i));
+      const __m256 t2 = _mm256_sub_ps(qv, _mm256_loadu_ps(x2 + i));
+      const __m256 t3 = _mm256_sub_ps(qv, _mm256_loadu_ps(x3 + i));
+      a0 = _mm256_fmadd_ps(t0, t0, a0);
+      a1 = _mm256_fmadd_ps(t1, t1, a1);
+      a2 = _mm256_fmadd_ps(t2, t2, a2);
+      a3 = _mm256_fmadd_ps(t3, t3, a3);
+    }
+    if (i < d) {
+      const __m256i m = tail_mask(d - i);
+      const __m256 qv = _mm256_maskload_ps(q + i, m);
+      const __m256 t0 = _mm256_sub_ps(qv, _mm256_maskload_ps(x0 + i, m));
+      const __m256 t1 = _mm256_sub_ps(qv, _mm256_maskload_ps(x1 + i, m));
+      const __m256 t2 = _mm256_sub_ps(qv, _mm256_maskload_ps(x2 + i, m));
+      const __m256 t3 = _mm256_sub_ps(qv, _mm256_maskload_ps(x3 + i, m));
+      a0 = _mm256_fmadd_ps(t0, t0, a0);
+      a1 = _mm256_fmadd_ps(t1, t1, a1);
+      a2 = _mm256_fmadd_ps(t2, t2, a2);
+      a3 = _mm256_fmadd_ps(t3, t3, a3);
+    }
+    out[r] = hsum(a0);
+    out[r + 1] = hsum(a1);
+    out[r + 2] = hsum(a2);
+    out[r + 3] = hsum(a3);
+  }
+  for (; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
+}
+
+double sum(const float* x, std::size_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+    acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(x + i));
+    acc1 = _mm256_add_ps(acc1, _mm256_loadu_ps(x + i + 8));
+    acc2 = _mm256_add_ps(acc2, _mm256_loadu_ps(x + i + 16));
+    acc3 = _mm256_add_ps(acc3, _mm256_loadu_ps(x + i + 24));
+  }
+  double s = static_cast<double>(hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1),
+                                                    _mm256_add_ps(acc2, acc3))));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+constexpr std::size_t kMr = 6;
+constexpr std::size_t kNr = 16;
+
+/// 6 x 16 register tile: 12 accumulators, two B vectors and one broadcast per k.
+void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::size_t ldc,
+                bool accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (std::size_t k = 0; k < kc; ++k, a += kMr, b += kNr) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const __m256 b1 = _mm256_load_ps(b + 8);
+    __m256 av = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40);
+    c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50);
+    c51 = _mm256_fmadd_ps(av, b1, c51);
+  }
+  const __m256 rows[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                               {c30, c31}, {c40, c41}, {c50, c51}};
+  for (std::size_t i = 0; i < kMr; ++i) {
+    float* ci = c + i * ldc;
+    __m256 lo = rows[i][0];
+    __m256 hi = rows[i][1];
+    if (accumulate) {
+      lo = _mm256_add_ps(lo, _mm256_loadu_ps(ci));
+      hi = _mm256_add_ps(hi, _mm256_loadu_ps(ci + 8));
+    }
+    _mm256_storeu_ps(ci, lo);
+    _mm256_storeu_ps(ci + 8, hi);
+  }
+}
+
+}  // namespace
+
+const KernelTable& avx2_kernels() noexcept {
+  static const KernelTable table{"avx2", dot,     norm_sq, l2_sq, scan_ip,   scan_cos,
+                                 scan_l2, sum,    kMr,     kNr,   gemm_micro};
+  return table;
+}
+
+}  // namespace mastra::simd

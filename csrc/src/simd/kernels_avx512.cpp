@@ -1,0 +1,235 @@
+/**
+ * @file kernels_avx512.cpp
+ * @brief x86-64 kernels using AVX-512F (16 x float32 lanes) with FMA. Compiled with
+ *        AVX-512 flags only here; called only after dispatch.cpp detected AVX-512F
+ *        and operating-system support for the ZMM state.
+ *
+ * Same structure as the AVX2 kernels; tails use AVX-512 masked loads, which never
+ * touch memory past the row.
+ */
+#include <immintrin.h>
+
+#include <cmath>
+#include <limits>
+
+#include "kernels.hpp"
+
+namespace mastra::simd {
+namespace {
+
+constexpr std::size_t kLanes = 16;
+
+/// Horizontal sum (GCC 12's _mm512_reduce_add_ps warns about its own internals).
+inline float hsum(__m512 v) {
+  const __m256 half = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline __mmask16 tail_mask(std::size_t count) {
+  return static_cast<__mmask16>((1u << count) - 1u);
+}
+
+float dot(const float* a, const float* b, std::size_t d) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
+    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
+    acc2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32), acc2);
+    acc3 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48), acc3);
+  }
+  for (; i + kLanes <= d; i += kLanes) {
+    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
+  }
+  if (i < d) {
+    const __mmask16 m = tail_mask(d - i);
+    acc1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i),
+                           acc1);
+  }
+  return hsum(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+}
+
+float norm_sq(const float* a, std::size_t d) { return dot(a, a, d); }
+
+float l2_sq(const float* a, const float* b, std::size_t d) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+    const __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+    const __m512 t1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
+    acc0 = _mm512_fmadd_ps(t0, t0, acc0);
+    acc1 = _mm512_fmadd_ps(t1, t1, acc1);
+  }
+  for (; i + kLanes <= d; i += kLanes) {
+    const __m512 t = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+    acc0 = _mm512_fmadd_ps(t, t, acc0);
+  }
+  if (i < d) {
+    const __mmask16 m = tail_mask(d - i);
+    const __m512 t = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i));
+    acc1 = _mm512_fmadd_ps(t, t, acc1);
+  }
+  return hsum(_mm512_add_ps(acc0, acc1));
+}
+
+void scan_ip(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
+  std::size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const float* x0 = x + r * d;
+    const float* x1 = x0 + d;
+    const float* x2 = x1 + d;
+    const float* x3 = x2 + d;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    for (std::size_t i = 0; i < d; i += kLanes) {
+      const __mmask16 m = d - i >= kLanes ? static_cast<__mmask16>(0xFFFF) : tail_mask(d - i);
+      const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
+      a0 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x0 + i), a0);
+      a1 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x1 + i), a1);
+      a2 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x2 + i), a2);
+      a3 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x3 + i), a3);
+    }
+    out[r] = hsum(a0);
+    out[r + 1] = hsum(a1);
+    out[r + 2] = hsum(a2);
+    out[r + 3] = hsum(a3);
+  }
+  for (; r < n; ++r) out[r] = dot(q, x + r * d, d);
+}
+
+/// Cosine similarity from a dot product and the row's squared norm: 0 for a zero
+/// row, NaN when the norm is not finite (so the caller reports the bad input).
+inline float cosine_from(float dot_value, float row_norm_sq, float q_inv_norm) {
+  if (row_norm_sq > 0.0f && row_norm_sq <= 3.4028235e38f) {
+    return dot_value * q_inv_norm / std::sqrt(row_norm_sq);
+  }
+  return row_norm_sq == 0.0f ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+}
+
+void scan_cos(const float* q, float q_inv_norm, const float* x, std::size_t n, std::size_t d,
+              float* out) {
+  std::size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const float* x0 = x + r * d;
+    const float* x1 = x0 + d;
+    const float* x2 = x1 + d;
+    const float* x3 = x2 + d;
+    __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps();
+    __m512 d2 = _mm512_setzero_ps(), d3 = _mm512_setzero_ps();
+    __m512 n0 = _mm512_setzero_ps(), n1 = _mm512_setzero_ps();
+    __m512 n2 = _mm512_setzero_ps(), n3 = _mm512_setzero_ps();
+    for (std::size_t i = 0; i < d; i += kLanes) {
+      const __mmask16 m = d - i >= kLanes ? static_cast<__mmask16>(0xFFFF) : tail_mask(d - i);
+      const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
+      const __m512 v0 = _mm512_maskz_loadu_ps(m, x0 + i);
+      const __m512 v1 = _mm512_maskz_loadu_ps(m, x1 + i);
+      const __m512 v2 = _mm512_maskz_loadu_ps(m, x2 + i);
+      const __m512 v3 = _mm512_maskz_loadu_ps(m, x3 + i);
+      d0 = _mm512_fmadd_ps(qv, v0, d0);
+      n0 = _mm512_fmadd_ps(v0, v0, n0);
+      d1 = _mm512_fmadd_ps(qv, v1, d1);
+      n1 = _mm512_fmadd_ps(v1, v1, n1);
+      d2 = _mm512_fmadd_ps(qv, v2, d2);
+      n2 = _mm512_fmadd_ps(v2, v2, n2);
+      d3 = _mm512_fmadd_ps(qv, v3, d3);
+      n3 = _mm512_fmadd_ps(v3, v3, n3);
+    }
+    out[r] = cosine_from(hsum(d0), hsum(n0), q_inv_norm);
+    out[r + 1] = cosine_from(hsum(d1), hsum(n1), q_inv_norm);
+    out[r + 2] = cosine_from(hsum(d2), hsum(n2), q_inv_norm);
+    out[r + 3] = cosine_from(hsum(d3), hsum(n3), q_inv_norm);
+  }
+  for (; r < n; ++r) {
+    const float* row = x + r * d;
+    out[r] = cosine_from(dot(q, row, d), norm_sq(row, d), q_inv_norm);
+  }
+}
+
+void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
+  std::size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const float* x0 = x + r * d;
+    const float* x1 = x0 + d;
+    const float* x2 = x1 + d;
+    const float* x3 = x2 + d;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    for (std::size_t i = 0; i < d; i += kLanes) {
+      const __mmask16 m = d - i >= kLanes ? static_cast<__mmask16>(0xFFFF) : tail_mask(d - i);
+      const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
+      const __m512 t0 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x0 + i));
+      const __m512 t1 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x1 + i));
+      const __m512 t2 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x2 + i));
+      const __m512 t3 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x3 + i));
+      a0 = _mm512_fmadd_ps(t0, t0, a0);
+      a1 = _mm512_fmadd_ps(t1, t1, a1);
+      a2 = _mm512_fmadd_ps(t2, t2, a2);
+      a3 = _mm512_fmadd_ps(t3, t3, a3);
+    }
+    out[r] = hsum(a0);
+    out[r + 1] = hsum(a1);
+    out[r + 2] = hsum(a2);
+    out[r + 3] = hsum(a3);
+  }
+  for (; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
+}
+
+double sum(const float* x, std::size_t n) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+    acc0 = _mm512_add_ps(acc0, _mm512_loadu_ps(x + i));
+    acc1 = _mm512_add_ps(acc1, _mm512_loadu_ps(x + i + 16));
+    acc2 = _mm512_add_ps(acc2, _mm512_loadu_ps(x + i + 32));
+    acc3 = _mm512_add_ps(acc3, _mm512_loadu_ps(x + i + 48));
+  }
+  double s = static_cast<double>(
+      hsum(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3))));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+constexpr std::size_t kMr = 6;
+constexpr std::size_t kNr = 32;
+
+/// 6 x 32 register tile: 12 ZMM accumulators, two B vectors and one broadcast per k.
+void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::size_t ldc,
+                bool accumulate) {
+  __m512 acc[kMr][2];
+  for (auto& row : acc) row[0] = row[1] = _mm512_setzero_ps();
+  for (std::size_t k = 0; k < kc; ++k, a += kMr, b += kNr) {
+    const __m512 b0 = _mm512_load_ps(b);
+    const __m512 b1 = _mm512_load_ps(b + 16);
+    for (std::size_t i = 0; i < kMr; ++i) {
+      const __m512 av = _mm512_set1_ps(a[i]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+  }
+  for (std::size_t i = 0; i < kMr; ++i) {
+    float* ci = c + i * ldc;
+    __m512 lo = acc[i][0];
+    __m512 hi = acc[i][1];
+    if (accumulate) {
+      lo = _mm512_add_ps(lo, _mm512_loadu_ps(ci));
+      hi = _mm512_add_ps(hi, _mm512_loadu_ps(ci + 16));
+    }
+    _mm512_storeu_ps(ci, lo);
+    _mm512_storeu_ps(ci + 16, hi);
+  }
+}
+
+}  // namespace
+
+const KernelTable& avx512_kernels() noexcept {
+  static const KernelTable table{"avx512", dot,     norm_sq, l2_sq, scan_ip,   scan_cos,
+                                 scan_l2,  sum,     kMr,     kNr,   gemm_micro};
+  return table;
+}
+
+}  // namespace mastra::simd
