@@ -65,8 +65,11 @@ void gemm_nt(const simd::KernelTable& kernels, const PackedA& a, MatrixView b,
   const std::size_t mc = mr * kPanelsPerMc;
   const std::size_t kc = pass_width(dim);
 
+  // The C tile's row stride is padded off a multiple of 4 KiB so that the rows a
+  // micro-kernel stores do not alias in the L1 cache.
+  const std::size_t ldc = nc + 16;
   workspace.packed_b.resize(nc * dim);
-  workspace.c_tile.resize(mc * nc);
+  workspace.c_tile.resize(mc * ldc);
   float* packed_b = workspace.packed_b.data();
   float* c_tile = workspace.c_tile.data();
 
@@ -82,11 +85,11 @@ void gemm_nt(const simd::KernelTable& kernels, const PackedA& a, MatrixView b,
           const float* b_panel = packed_b + (jr / nr) * dim * nr + p0 * nr;
           for (std::size_t ir = 0; ir < rows; ir += mr) {
             kernels.gemm_micro(width, a.panel((ic + ir) / mr, p0), b_panel,
-                               c_tile + ir * nc + jr, nc, p0 > 0);
+                               c_tile + ir * ldc + jr, ldc, p0 > 0);
           }
         }
       }
-      sink(Tile{ic, jc, rows, cols, c_tile, nc});
+      sink(Tile{ic, jc, rows, cols, c_tile, ldc});
     }
   }
 }

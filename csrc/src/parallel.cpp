@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -98,9 +99,16 @@ void parallel_for(std::size_t n_tasks, const ParallelOptions& options,
     workers.emplace_back([&run, w] { run.run_some(w, false); });
   }
 
+  // Polling costs a GIL round trip in Python, so it happens at most every kPollEvery.
+  constexpr auto kPollEvery = std::chrono::milliseconds(20);
+  auto next_poll = std::chrono::steady_clock::now() + kPollEvery;
   bool interrupted = false;
   while (run.run_some(0, true)) {
-    if (options.interrupted && options.interrupted()) {
+    if (!options.interrupted) continue;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_poll) continue;
+    next_poll = now + kPollEvery;
+    if (options.interrupted()) {
       interrupted = true;
       run.stop();
       break;

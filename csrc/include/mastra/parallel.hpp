@@ -30,8 +30,8 @@ std::size_t resolve_threads(std::size_t requested, std::size_t tasks) noexcept;
  * threads, the calling thread included (it is worker 0). Tasks are handed out in
  * order from a shared counter. The first exception thrown by any task stops the
  * hand-out and is rethrown here once all threads have joined. Between its tasks the
- * calling thread polls options.interrupted; when it returns true the remaining tasks
- * are skipped and mastra::Interrupted is thrown.
+ * calling thread polls options.interrupted (at most every 20 ms); when it returns true
+ * the remaining tasks are skipped and mastra::Interrupted is thrown.
  */
 void parallel_for(std::size_t n_tasks, const ParallelOptions& options,
                   const std::function<void(std::size_t task, std::size_t worker)>& body);

@@ -3,8 +3,9 @@
  * @brief x86-64 kernels using AVX2 + FMA (8 x float32 lanes). Compiled with
  *        -mavx2 -mfma only; called only after dispatch.cpp detected both.
  *
- * Reductions keep several accumulators in flight to hide FMA latency; row scans
- * process four rows per pass so each query load serves four rows; tails use masked
+ * Reductions keep several accumulators in flight to hide FMA latency. Row scans
+ * read one row at a time, front to back: a purely sequential stream keeps the
+ * hardware prefetchers ahead (interleaving rows measured slower). Tails use masked
  * loads, which never touch memory past the row.
  */
 #include <immintrin.h>
@@ -19,6 +20,13 @@ namespace mastra::simd {
 namespace {
 
 constexpr std::size_t kLanes = 8;
+// Software prefetch this far ahead of a row scan: measured faster on one core
+// than the hardware prefetchers alone (8 KiB ahead; 2 KiB helped less).
+constexpr std::size_t kPrefetchFloats = 2048;
+
+inline void prefetch(const float* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+}
 
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -27,8 +35,9 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/// Mask whose first `count` lanes (0..7) are set, for _mm256_maskload_ps.
+/// Mask whose first min(count, 8) lanes are set, for _mm256_maskload_ps.
 inline __m256i tail_mask(std::size_t count) {
+  if (count >= kLanes) return _mm256_set1_epi32(-1);
   alignas(32) static const std::int32_t table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
                                                      0,  0,  0,  0,  0,  0,  0,  0};
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 8 - count));
@@ -39,17 +48,16 @@ float dot(const float* a, const float* b, std::size_t d) {
   __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
   std::size_t i = 0;
   for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
+    prefetch(b + i + kPrefetchFloats);
+    prefetch(b + i + 16 + kPrefetchFloats);
     acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
     acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
     acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), acc2);
     acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), acc3);
   }
-  for (; i + kLanes <= d; i += kLanes) {
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-  }
-  if (i < d) {
+  for (; i < d; i += kLanes) {
     const __m256i m = tail_mask(d - i);
-    acc1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), acc1);
+    acc0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), acc0);
   }
   return hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
 }
@@ -58,56 +66,30 @@ float norm_sq(const float* a, std::size_t d) { return dot(a, a, d); }
 
 float l2_sq(const float* a, const float* b, std::size_t d) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
   std::size_t i = 0;
-  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+  for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
+    prefetch(b + i + kPrefetchFloats);
+    prefetch(b + i + 16 + kPrefetchFloats);
     const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
     const __m256 t1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+    const __m256 t2 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
+    const __m256 t3 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24));
     acc0 = _mm256_fmadd_ps(t0, t0, acc0);
     acc1 = _mm256_fmadd_ps(t1, t1, acc1);
+    acc2 = _mm256_fmadd_ps(t2, t2, acc2);
+    acc3 = _mm256_fmadd_ps(t3, t3, acc3);
   }
-  for (; i + kLanes <= d; i += kLanes) {
-    const __m256 t = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
-    acc0 = _mm256_fmadd_ps(t, t, acc0);
-  }
-  if (i < d) {
+  for (; i < d; i += kLanes) {
     const __m256i m = tail_mask(d - i);
     const __m256 t = _mm256_sub_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m));
-    acc1 = _mm256_fmadd_ps(t, t, acc1);
+    acc0 = _mm256_fmadd_ps(t, t, acc0);
   }
-  return hsum(_mm256_add_ps(acc0, acc1));
+  return hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
 }
 
 void scan_ip(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
-  std::size_t r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const float* x0 = x + r * d;
-    const float* x1 = x0 + d;
-    const float* x2 = x1 + d;
-    const float* x3 = x2 + d;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    std::size_t i = 0;
-    for (; i + kLanes <= d; i += kLanes) {
-      const __m256 qv = _mm256_loadu_ps(q + i);
-      a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x0 + i), a0);
-      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x1 + i), a1);
-      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x2 + i), a2);
-      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(x3 + i), a3);
-    }
-    if (i < d) {
-      const __m256i m = tail_mask(d - i);
-      const __m256 qv = _mm256_maskload_ps(q + i, m);
-      a0 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x0 + i, m), a0);
-      a1 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x1 + i, m), a1);
-      a2 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x2 + i, m), a2);
-      a3 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(x3 + i, m), a3);
-    }
-    out[r] = hsum(a0);
-    out[r + 1] = hsum(a1);
-    out[r + 2] = hsum(a2);
-    out[r + 3] = hsum(a3);
-  }
-  for (; r < n; ++r) out[r] = dot(q, x + r * d, d);
+  for (std::size_t r = 0; r < n; ++r) out[r] = dot(q, x + r * d, d);
 }
 
 /// Cosine similarity from a dot product and the row's squared norm: 0 for a zero
@@ -119,100 +101,43 @@ inline float cosine_from(float dot_value, float row_norm_sq, float q_inv_norm) {
   return row_norm_sq == 0.0f ? 0.0f : std::numeric_limits<float>::quiet_NaN();
 }
 
+/// Dot product with q and squared norm of one row, in one pass over the row.
+inline void dot_and_norm(const float* q, const float* row, std::size_t d, float& dot_out,
+                         float& norm_out) {
+  __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+  __m256 n0 = _mm256_setzero_ps(), n1 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+    prefetch(row + i + kPrefetchFloats);
+    const __m256 v0 = _mm256_loadu_ps(row + i);
+    const __m256 v1 = _mm256_loadu_ps(row + i + 8);
+    d0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), v0, d0);
+    n0 = _mm256_fmadd_ps(v0, v0, n0);
+    d1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), v1, d1);
+    n1 = _mm256_fmadd_ps(v1, v1, n1);
+  }
+  for (; i < d; i += kLanes) {
+    const __m256i m = tail_mask(d - i);
+    const __m256 v = _mm256_maskload_ps(row + i, m);
+    d0 = _mm256_fmadd_ps(_mm256_maskload_ps(q + i, m), v, d0);
+    n0 = _mm256_fmadd_ps(v, v, n0);
+  }
+  dot_out = hsum(_mm256_add_ps(d0, d1));
+  norm_out = hsum(_mm256_add_ps(n0, n1));
+}
+
 void scan_cos(const float* q, float q_inv_norm, const float* x, std::size_t n, std::size_t d,
               float* out) {
-  std::size_t r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const float* x0 = x + r * d;
-    const float* x1 = x0 + d;
-    const float* x2 = x1 + d;
-    const float* x3 = x2 + d;
-    __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
-    __m256 d2 = _mm256_setzero_ps(), d3 = _mm256_setzero_ps();
-    __m256 n0 = _mm256_setzero_ps(), n1 = _mm256_setzero_ps();
-    __m256 n2 = _mm256_setzero_ps(), n3 = _mm256_setzero_ps();
-    std::size_t i = 0;
-    for (; i + kLanes <= d; i += kLanes) {
-      const __m256 qv = _mm256_loadu_ps(q + i);
-      const __m256 v0 = _mm256_loadu_ps(x0 + i);
-      const __m256 v1 = _mm256_loadu_ps(x1 + i);
-      const __m256 v2 = _mm256_loadu_ps(x2 + i);
-      const __m256 v3 = _mm256_loadu_ps(x3 + i);
-      d0 = _mm256_fmadd_ps(qv, v0, d0);
-      n0 = _mm256_fmadd_ps(v0, v0, n0);
-      d1 = _mm256_fmadd_ps(qv, v1, d1);
-      n1 = _mm256_fmadd_ps(v1, v1, n1);
-      d2 = _mm256_fmadd_ps(qv, v2, d2);
-      n2 = _mm256_fmadd_ps(v2, v2, n2);
-      d3 = _mm256_fmadd_ps(qv, v3, d3);
-      n3 = _mm256_fmadd_ps(v3, v3, n3);
-    }
-    if (i < d) {
-      const __m256i m = tail_mask(d - i);
-      const __m256 qv = _mm256_maskload_ps(q + i, m);
-      const __m256 v0 = _mm256_maskload_ps(x0 + i, m);
-      const __m256 v1 = _mm256_maskload_ps(x1 + i, m);
-      const __m256 v2 = _mm256_maskload_ps(x2 + i, m);
-      const __m256 v3 = _mm256_maskload_ps(x3 + i, m);
-      d0 = _mm256_fmadd_ps(qv, v0, d0);
-      n0 = _mm256_fmadd_ps(v0, v0, n0);
-      d1 = _mm256_fmadd_ps(qv, v1, d1);
-      n1 = _mm256_fmadd_ps(v1, v1, n1);
-      d2 = _mm256_fmadd_ps(qv, v2, d2);
-      n2 = _mm256_fmadd_ps(v2, v2, n2);
-      d3 = _mm256_fmadd_ps(qv, v3, d3);
-      n3 = _mm256_fmadd_ps(v3, v3, n3);
-    }
-    out[r] = cosine_from(hsum(d0), hsum(n0), q_inv_norm);
-    out[r + 1] = cosine_from(hsum(d1), hsum(n1), q_inv_norm);
-    out[r + 2] = cosine_from(hsum(d2), hsum(n2), q_inv_norm);
-    out[r + 3] = cosine_from(hsum(d3), hsum(n3), q_inv_norm);
-  }
-  for (; r < n; ++r) {
-    const float* row = x + r * d;
-    out[r] = cosine_from(dot(q, row, d), norm_sq(row, d), q_inv_norm);
+  for (std::size_t r = 0; r < n; ++r) {
+    float dot_value = 0.0f;
+    float norm_value = 0.0f;
+    dot_and_norm(q, x + r * d, d, dot_value, norm_value);
+    out[r] = cosine_from(dot_value, norm_value, q_inv_norm);
   }
 }
 
 void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
-  std::size_t r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const float* x0 = x + r * d;
-    const float* x1 = x0 + d;
-    const float* x2 = x1 + d;
-    const float* x3 = x2 + d;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    std::size_t i = 0;
-    for (; i + kLanes <= d; i += kLanes) {
-      const __m256 qv = _mm256_loadu_ps(q + i);
-      const __m256 t0 = _mm256_sub_ps(qv, _mm256_loadu_ps(x0 + i));
-      const __m256 t1 = _mm256_sub_ps(qv, _mm256_loadu_ps(x1 + i));
-      const __m256 t2 = _mm256_sub_ps(qv, _mm256_loadu_ps(x2 + i));
-      const __m256 t3 = _mm256_sub_ps(qv, _mm256_loadu_ps(x3 + i));
-      a0 = _mm256_fmadd_ps(t0, t0, a0);
-      a1 = _mm256_fmadd_ps(t1, t1, a1);
-      a2 = _mm256_fmadd_ps(t2, t2, a2);
-      a3 = _mm256_fmadd_ps(t3, t3, a3);
-    }
-    if (i < d) {
-      const __m256i m = tail_mask(d - i);
-      const __m256 qv = _mm256_maskload_ps(q + i, m);
-      const __m256 t0 = _mm256_sub_ps(qv, _mm256_maskload_ps(x0 + i, m));
-      const __m256 t1 = _mm256_sub_ps(qv, _mm256_maskload_ps(x1 + i, m));
-      const __m256 t2 = _mm256_sub_ps(qv, _mm256_maskload_ps(x2 + i, m));
-      const __m256 t3 = _mm256_sub_ps(qv, _mm256_maskload_ps(x3 + i, m));
-      a0 = _mm256_fmadd_ps(t0, t0, a0);
-      a1 = _mm256_fmadd_ps(t1, t1, a1);
-      a2 = _mm256_fmadd_ps(t2, t2, a2);
-      a3 = _mm256_fmadd_ps(t3, t3, a3);
-    }
-    out[r] = hsum(a0);
-    out[r + 1] = hsum(a1);
-    out[r + 2] = hsum(a2);
-    out[r + 3] = hsum(a3);
-  }
-  for (; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
+  for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
 }
 
 double sum(const float* x, std::size_t n) {

@@ -4,8 +4,8 @@
  *        AVX-512 flags only here; called only after dispatch.cpp detected AVX-512F
  *        and operating-system support for the ZMM state.
  *
- * Same structure as the AVX2 kernels; tails use AVX-512 masked loads, which never
- * touch memory past the row.
+ * Same structure as the AVX2 kernels (one row at a time, software prefetch ahead);
+ * tails use AVX-512 masked loads, which never touch memory past the row.
  */
 #include <immintrin.h>
 
@@ -28,8 +28,17 @@ inline float hsum(__m512 v) {
   return _mm_cvtss_f32(s);
 }
 
+/// Mask of the first min(count, 16) lanes.
 inline __mmask16 tail_mask(std::size_t count) {
-  return static_cast<__mmask16>((1u << count) - 1u);
+  return count >= kLanes ? static_cast<__mmask16>(0xFFFF)
+                         : static_cast<__mmask16>((1u << count) - 1u);
+}
+
+// Software prefetch this far ahead of a row scan (as in the AVX2 kernels).
+constexpr std::size_t kPrefetchFloats = 2048;
+
+inline void prefetch(const float* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
 }
 
 float dot(const float* a, const float* b, std::size_t d) {
@@ -37,6 +46,10 @@ float dot(const float* a, const float* b, std::size_t d) {
   __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   std::size_t i = 0;
   for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
+    prefetch(b + i + kPrefetchFloats);
+    prefetch(b + i + 16 + kPrefetchFloats);
+    prefetch(b + i + 32 + kPrefetchFloats);
+    prefetch(b + i + 48 + kPrefetchFloats);
     acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
     acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
     acc2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32), acc2);
@@ -59,6 +72,8 @@ float l2_sq(const float* a, const float* b, std::size_t d) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   std::size_t i = 0;
   for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+    prefetch(b + i + kPrefetchFloats);
+    prefetch(b + i + 16 + kPrefetchFloats);
     const __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
     const __m512 t1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
     acc0 = _mm512_fmadd_ps(t0, t0, acc0);
@@ -77,28 +92,7 @@ float l2_sq(const float* a, const float* b, std::size_t d) {
 }
 
 void scan_ip(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
-  std::size_t r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const float* x0 = x + r * d;
-    const float* x1 = x0 + d;
-    const float* x2 = x1 + d;
-    const float* x3 = x2 + d;
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-    for (std::size_t i = 0; i < d; i += kLanes) {
-      const __mmask16 m = d - i >= kLanes ? static_cast<__mmask16>(0xFFFF) : tail_mask(d - i);
-      const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
-      a0 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x0 + i), a0);
-      a1 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x1 + i), a1);
-      a2 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x2 + i), a2);
-      a3 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, x3 + i), a3);
-    }
-    out[r] = hsum(a0);
-    out[r + 1] = hsum(a1);
-    out[r + 2] = hsum(a2);
-    out[r + 3] = hsum(a3);
-  }
-  for (; r < n; ++r) out[r] = dot(q, x + r * d, d);
+  for (std::size_t r = 0; r < n; ++r) out[r] = dot(q, x + r * d, d);
 }
 
 /// Cosine similarity from a dot product and the row's squared norm: 0 for a zero
@@ -112,70 +106,22 @@ inline float cosine_from(float dot_value, float row_norm_sq, float q_inv_norm) {
 
 void scan_cos(const float* q, float q_inv_norm, const float* x, std::size_t n, std::size_t d,
               float* out) {
-  std::size_t r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const float* x0 = x + r * d;
-    const float* x1 = x0 + d;
-    const float* x2 = x1 + d;
-    const float* x3 = x2 + d;
-    __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps();
-    __m512 d2 = _mm512_setzero_ps(), d3 = _mm512_setzero_ps();
-    __m512 n0 = _mm512_setzero_ps(), n1 = _mm512_setzero_ps();
-    __m512 n2 = _mm512_setzero_ps(), n3 = _mm512_setzero_ps();
+  for (std::size_t r = 0; r < n; ++r) {
+    const float* row = x + r * d;
+    __m512 d0 = _mm512_setzero_ps(), n0 = _mm512_setzero_ps();
     for (std::size_t i = 0; i < d; i += kLanes) {
-      const __mmask16 m = d - i >= kLanes ? static_cast<__mmask16>(0xFFFF) : tail_mask(d - i);
-      const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
-      const __m512 v0 = _mm512_maskz_loadu_ps(m, x0 + i);
-      const __m512 v1 = _mm512_maskz_loadu_ps(m, x1 + i);
-      const __m512 v2 = _mm512_maskz_loadu_ps(m, x2 + i);
-      const __m512 v3 = _mm512_maskz_loadu_ps(m, x3 + i);
-      d0 = _mm512_fmadd_ps(qv, v0, d0);
-      n0 = _mm512_fmadd_ps(v0, v0, n0);
-      d1 = _mm512_fmadd_ps(qv, v1, d1);
-      n1 = _mm512_fmadd_ps(v1, v1, n1);
-      d2 = _mm512_fmadd_ps(qv, v2, d2);
-      n2 = _mm512_fmadd_ps(v2, v2, n2);
-      d3 = _mm512_fmadd_ps(qv, v3, d3);
-      n3 = _mm512_fmadd_ps(v3, v3, n3);
+      const __mmask16 m = tail_mask(d - i);
+      prefetch(row + i + kPrefetchFloats);
+      const __m512 v = _mm512_maskz_loadu_ps(m, row + i);
+      d0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), v, d0);
+      n0 = _mm512_fmadd_ps(v, v, n0);
     }
     out[r] = cosine_from(hsum(d0), hsum(n0), q_inv_norm);
-    out[r + 1] = cosine_from(hsum(d1), hsum(n1), q_inv_norm);
-    out[r + 2] = cosine_from(hsum(d2), hsum(n2), q_inv_norm);
-    out[r + 3] = cosine_from(hsum(d3), hsum(n3), q_inv_norm);
-  }
-  for (; r < n; ++r) {
-    const float* row = x + r * d;
-    out[r] = cosine_from(dot(q, row, d), norm_sq(row, d), q_inv_norm);
   }
 }
 
 void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
-  std::size_t r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const float* x0 = x + r * d;
-    const float* x1 = x0 + d;
-    const float* x2 = x1 + d;
-    const float* x3 = x2 + d;
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-    for (std::size_t i = 0; i < d; i += kLanes) {
-      const __mmask16 m = d - i >= kLanes ? static_cast<__mmask16>(0xFFFF) : tail_mask(d - i);
-      const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
-      const __m512 t0 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x0 + i));
-      const __m512 t1 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x1 + i));
-      const __m512 t2 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x2 + i));
-      const __m512 t3 = _mm512_sub_ps(qv, _mm512_maskz_loadu_ps(m, x3 + i));
-      a0 = _mm512_fmadd_ps(t0, t0, a0);
-      a1 = _mm512_fmadd_ps(t1, t1, a1);
-      a2 = _mm512_fmadd_ps(t2, t2, a2);
-      a3 = _mm512_fmadd_ps(t3, t3, a3);
-    }
-    out[r] = hsum(a0);
-    out[r + 1] = hsum(a1);
-    out[r + 2] = hsum(a2);
-    out[r + 3] = hsum(a3);
-  }
-  for (; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
+  for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
 }
 
 double sum(const float* x, std::size_t n) {
