@@ -163,7 +163,7 @@ struct TileScorer {
         break;
       }
       case Metric::inner_product:
-        std::copy(dots, dots + t.cols, out);
+        if (out != dots) std::copy(dots, dots + t.cols, out);
         break;
       case Metric::l2: {
         const float ai = a_norms->squared[i];
@@ -264,10 +264,11 @@ bool pairwise_gemm(const simd::KernelTable& kernels, Metric metric, MatrixView a
                     [&](const detail::Tile& t) {
                       for (std::size_t r = 0; r < t.rows; ++r) {
                         float* row_out = out + (t.i0 + r) * b.rows + t.j0;
-                        scorer.score_row(t, r, row_out);
+                        scorer.score_row(t, r, row_out);  // in place
                         ok &= all_finite(row_out, t.cols);
                       }
-                    });
+                    },
+                    detail::OutputMatrix{out, b.rows});
     if (!ok) finite.store(false, std::memory_order_relaxed);
   });
   return finite.load();

@@ -55,9 +55,54 @@ std::size_t gemm_block_rows(const simd::KernelTable& kernels, std::size_t dim) n
   return rows / kernels.nr * kernels.nr;
 }
 
+namespace {
+
+/// Where the micro-kernels of one (ic, jc) block write: straight into the caller's
+/// output for whole micro-tiles when it has one, else into the workspace tile.
+struct BlockTarget {
+  float* tile;         // workspace tile, row stride tile_ld
+  std::size_t tile_ld;
+  OutputMatrix direct;  // caller's output (data == nullptr when absent)
+  std::size_t ic;
+  std::size_t jc;
+  std::size_t rows;
+  std::size_t cols;
+
+  bool whole(std::size_t ir, std::size_t jr, std::size_t mr, std::size_t nr) const noexcept {
+    return direct.data != nullptr && ir + mr <= rows && jr + nr <= cols;
+  }
+
+  float* at(std::size_t ir, std::size_t jr, std::size_t mr, std::size_t nr,
+            std::size_t& ld) const noexcept {
+    if (whole(ir, jr, mr, nr)) {
+      ld = direct.ld;
+      return direct.data + (ic + ir) * direct.ld + jc + jr;
+    }
+    ld = tile_ld;
+    return tile + ir * tile_ld + jr;
+  }
+
+  /// Copies the edge micro-tiles (those not written in place) into the output.
+  void flush_edges(std::size_t mr, std::size_t nr) const noexcept {
+    for (std::size_t ir = 0; ir < rows; ir += mr) {
+      for (std::size_t jr = 0; jr < cols; jr += nr) {
+        if (whole(ir, jr, mr, nr)) continue;
+        const std::size_t r_end = std::min(rows, ir + mr);
+        const std::size_t c_count = std::min(cols, jr + nr) - jr;
+        for (std::size_t r = ir; r < r_end; ++r) {
+          std::memcpy(direct.data + (ic + r) * direct.ld + jc + jr, tile + r * tile_ld + jr,
+                      c_count * sizeof(float));
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
 void gemm_nt(const simd::KernelTable& kernels, const PackedA& a, MatrixView b,
              std::size_t i_begin, std::size_t i_end, std::size_t j_begin, std::size_t j_end,
-             GemmWorkspace& workspace, const TileSink& sink) {
+             GemmWorkspace& workspace, const TileSink& sink, OutputMatrix direct) {
   const std::size_t mr = kernels.mr;
   const std::size_t nr = kernels.nr;
   const std::size_t dim = b.dim;
@@ -65,31 +110,37 @@ void gemm_nt(const simd::KernelTable& kernels, const PackedA& a, MatrixView b,
   const std::size_t mc = mr * kPanelsPerMc;
   const std::size_t kc = pass_width(dim);
 
-  // The C tile's row stride is padded off a multiple of 4 KiB so that the rows a
+  // The tile's row stride is padded off a multiple of 4 KiB so that the rows a
   // micro-kernel stores do not alias in the L1 cache.
-  const std::size_t ldc = nc + 16;
+  const std::size_t tile_ld = nc + 16;
   workspace.packed_b.resize(nc * dim);
-  workspace.c_tile.resize(mc * ldc);
+  workspace.c_tile.resize(mc * tile_ld);
   float* packed_b = workspace.packed_b.data();
-  float* c_tile = workspace.c_tile.data();
 
   for (std::size_t jc = j_begin; jc < j_end; jc += nc) {
     const std::size_t cols = std::min(nc, j_end - jc);
     const std::size_t cols_padded = round_up(cols, nr);
     pack_panels(b.row(jc), cols, dim, nr, packed_b);
     for (std::size_t ic = i_begin; ic < i_end; ic += mc) {
-      const std::size_t rows = std::min(mc, i_end - ic);
+      const BlockTarget target{workspace.c_tile.data(), tile_ld, direct, ic, jc,
+                               std::min(mc, i_end - ic), cols};
       for (std::size_t p0 = 0; p0 < dim; p0 += kc) {
         const std::size_t width = std::min(kc, dim - p0);
         for (std::size_t jr = 0; jr < cols_padded; jr += nr) {
           const float* b_panel = packed_b + (jr / nr) * dim * nr + p0 * nr;
-          for (std::size_t ir = 0; ir < rows; ir += mr) {
-            kernels.gemm_micro(width, a.panel((ic + ir) / mr, p0), b_panel,
-                               c_tile + ir * ldc + jr, ldc, p0 > 0);
+          for (std::size_t ir = 0; ir < target.rows; ir += mr) {
+            std::size_t ld = 0;
+            float* c = target.at(ir, jr, mr, nr, ld);
+            kernels.gemm_micro(width, a.panel((ic + ir) / mr, p0), b_panel, c, ld, p0 > 0);
           }
         }
       }
-      sink(Tile{ic, jc, rows, cols, c_tile, ldc});
+      if (direct.data != nullptr) {
+        target.flush_edges(mr, nr);
+        sink(Tile{ic, jc, target.rows, cols, direct.data + ic * direct.ld + jc, direct.ld});
+      } else {
+        sink(Tile{ic, jc, target.rows, cols, target.tile, tile_ld});
+      }
     }
   }
 }

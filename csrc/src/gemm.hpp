@@ -54,13 +54,21 @@ struct GemmWorkspace {
   AlignedBuffer c_tile;
 };
 
+/// An optional destination for the dot products: C[i][j] at data[i * ld + j].
+struct OutputMatrix {
+  float* data = nullptr;
+  std::size_t ld = 0;
+};
+
 /// Number of B rows per packed block for this dimension (a multiple of nr).
 std::size_t gemm_block_rows(const simd::KernelTable& kernels, std::size_t dim) noexcept;
 
 /// Computes A[i_begin:i_end] * B[j_begin:j_end]^T and hands every tile to `sink`.
+/// With `direct`, the products are written straight into it (no extra pass over a
+/// large output) and the tiles handed to `sink` point into it, for in-place scoring.
 /// i_begin must be a multiple of kernels.mr.
 void gemm_nt(const simd::KernelTable& kernels, const PackedA& a, MatrixView b,
              std::size_t i_begin, std::size_t i_end, std::size_t j_begin, std::size_t j_end,
-             GemmWorkspace& workspace, const TileSink& sink);
+             GemmWorkspace& workspace, const TileSink& sink, OutputMatrix direct = {});
 
 }  // namespace mastra::detail

@@ -168,6 +168,12 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  // C usually lives in memory: start fetching its lines now, not at the stores.
+  for (std::size_t i = 0; i < kMr; ++i) {
+    prefetch(c + i * ldc);
+    prefetch(c + i * ldc + 15);
+  }
+#pragma GCC unroll 4
   for (std::size_t k = 0; k < kc; ++k, a += kMr, b += kNr) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
