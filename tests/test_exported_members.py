@@ -7,10 +7,12 @@ from types import ModuleType
 import pytest
 
 import mastra
+import mastra.cache
 import mastra.errors
+import mastra.streaming
 import mastra.vector
 
-PUBLIC_MODULES = [mastra, mastra.errors, mastra.vector]
+PUBLIC_MODULES = [mastra, mastra.cache, mastra.errors, mastra.streaming, mastra.vector]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES, ids=lambda m: m.__name__)

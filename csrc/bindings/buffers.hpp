@@ -11,6 +11,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cmath>
 #include <string>
 
 #include "errors.hpp"
@@ -79,6 +80,19 @@ inline MatrixArg as_matrix(py::handle obj, const char* name, bool allow_vector) 
                        (allow_vector ? "" : "; wrap a single vector as vector[None, :]"));
   }
   return arg;
+}
+
+/// Raises VectorError naming the first non-finite value of `m`.
+inline void require_finite_rows(const MatrixView& m, const char* name) {
+  const float* p = m.data;
+  const std::size_t n = m.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(p[i])) {
+      raise_vector_error(std::string(name) + " row " + std::to_string(i / m.dim) + " holds " +
+                         (std::isnan(p[i]) ? "NaN" : "infinity") + " at index " +
+                         std::to_string(i % m.dim) + ": remove or replace non-finite values");
+    }
+  }
 }
 
 /// Validates a `threads=` argument (0 = all cores).

@@ -12,6 +12,8 @@ namespace py = pybind11;
 
 namespace mastra::bindings {
 void bind_distance(py::module_& m);
+void bind_hnsw(py::module_& m);
+void bind_sse(py::module_& m);
 }  // namespace mastra::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -32,4 +34,6 @@ PYBIND11_MODULE(_core, m) {
       "What this build and CPU provide.");
 
   mastra::bindings::bind_distance(m);
+  mastra::bindings::bind_hnsw(m);
+  mastra::bindings::bind_sse(m);
 }

@@ -6,6 +6,7 @@ subpackage (``mastra.vector``, and more to come).
 
 from mastra._info import Info, info
 from mastra._version import __version__
+from mastra.cache import LRUCache
 from mastra.errors import (
     AuthError,
     ConfigError,
@@ -23,6 +24,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "Info",
+    "LRUCache",
     "MastraError",
     "ProviderError",
     "StorageError",

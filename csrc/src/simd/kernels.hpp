@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace mastra::simd {
 
@@ -29,6 +30,11 @@ struct KernelTable {
                    std::size_t d, float* out);
   /// out[i] = |q - x_i|^2.
   void (*scan_l2)(const float* q, const float* x, std::size_t n, std::size_t d, float* out);
+
+  /// Inner product of a float32 query with a float16 (IEEE binary16) row.
+  float (*dot_f16)(const float* q, const std::uint16_t* x, std::size_t d);
+  /// Inner product of a float32 query with an int8 row (scale applied by the caller).
+  float (*dot_i8)(const float* q, const std::int8_t* x, std::size_t d);
 
   /// Sum of n floats (memory-bandwidth probe).
   double (*sum)(const float* x, std::size_t n);

@@ -140,6 +140,36 @@ void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float
   for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
 }
 
+float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+    const __m256 x0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
+    const __m256 x1 =
+        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i + 8)));
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), x0, acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), x1, acc1);
+  }
+  float s = hsum(_mm256_add_ps(acc0, acc1));
+  for (; i < d; ++i) s += q[i] * _cvtsh_ss(x[i]);
+  return s;
+}
+
+float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i));
+    const __m256 x0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+    const __m256 x1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8)));
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), x0, acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), x1, acc1);
+  }
+  float s = hsum(_mm256_add_ps(acc0, acc1));
+  for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
+  return s;
+}
+
 double sum(const float* x, std::size_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
@@ -173,7 +203,9 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
     prefetch(c + i * ldc);
     prefetch(c + i * ldc + 15);
   }
+#if defined(__GNUC__)
 #pragma GCC unroll 4
+#endif
   for (std::size_t k = 0; k < kc; ++k, a += kMr, b += kNr) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
@@ -214,8 +246,8 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 }  // namespace
 
 const KernelTable& avx2_kernels() noexcept {
-  static const KernelTable table{"avx2", dot,     norm_sq, l2_sq, scan_ip,   scan_cos,
-                                 scan_l2, sum,    kMr,     kNr,   gemm_micro};
+  static const KernelTable table{"avx2",  dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
+                                 dot_f16, dot_i8, sum,     kMr,   kNr,     gemm_micro};
   return table;
 }
 

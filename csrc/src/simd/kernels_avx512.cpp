@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "kernels.hpp"
@@ -125,6 +126,26 @@ void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float
   for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
 }
 
+float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
+  __m512 acc = _mm512_setzero_ps();
+  for (std::size_t i = 0; i < d; i += kLanes) {
+    const __mmask16 m = tail_mask(d - i);
+    const __m512 xv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, x + i));
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), xv, acc);
+  }
+  return hsum(acc);
+}
+
+float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
+  __m512 acc = _mm512_setzero_ps();
+  for (std::size_t i = 0; i < d; i += kLanes) {
+    const __mmask16 m = tail_mask(d - i);
+    const __m512 xv = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x + i)));
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), xv, acc);
+  }
+  return hsum(acc);
+}
+
 double sum(const float* x, std::size_t n) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
@@ -179,8 +200,8 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 }  // namespace
 
 const KernelTable& avx512_kernels() noexcept {
-  static const KernelTable table{"avx512", dot,     norm_sq, l2_sq, scan_ip,   scan_cos,
-                                 scan_l2,  sum,     kMr,     kNr,   gemm_micro};
+  static const KernelTable table{"avx512", dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
+                                 dot_f16,  dot_i8, sum,     kMr,   kNr,     gemm_micro};
   return table;
 }
 

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "kernels.hpp"
+#include "mastra/float16.hpp"
 
 namespace mastra::simd {
 namespace {
@@ -92,6 +93,33 @@ void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float
   for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
 }
 
+float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
+  float32x4_t acc = vdupq_n_f32(0);
+  std::size_t i = 0;
+  for (; i + kLanes <= d; i += kLanes) {
+    const float32x4_t xv = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(x + i)));
+    acc = vfmaq_f32(acc, vld1q_f32(q + i), xv);
+  }
+  float s = vaddvq_f32(acc);
+  for (; i < d; ++i) s += q[i] * half_to_float(x[i]);
+  return s;
+}
+
+float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
+  float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
+  std::size_t i = 0;
+  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+    const int16x8_t wide = vmovl_s8(vld1_s8(x + i));
+    const float32x4_t x0 = vcvtq_f32_s32(vmovl_s16(vget_low_s16(wide)));
+    const float32x4_t x1 = vcvtq_f32_s32(vmovl_s16(vget_high_s16(wide)));
+    acc0 = vfmaq_f32(acc0, vld1q_f32(q + i), x0);
+    acc1 = vfmaq_f32(acc1, vld1q_f32(q + i + 4), x1);
+  }
+  float s = vaddvq_f32(vaddq_f32(acc0, acc1));
+  for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
+  return s;
+}
+
 double sum(const float* x, std::size_t n) {
   float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
   std::size_t i = 0;
@@ -150,8 +178,8 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 }  // namespace
 
 const KernelTable& neon_kernels() noexcept {
-  static const KernelTable table{"neon", dot,     norm_sq, l2_sq, scan_ip,   scan_cos,
-                                 scan_l2, sum,    kMr,     kNr,   gemm_micro};
+  static const KernelTable table{"neon",  dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
+                                 dot_f16, dot_i8, sum,     kMr,   kNr,     gemm_micro};
   return table;
 }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "kernels.hpp"
+#include "mastra/float16.hpp"
 
 namespace mastra::simd {
 namespace {
@@ -70,6 +71,28 @@ void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float
   for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
 }
 
+float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
+  float acc[4] = {0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 4 <= d; i += 4) {
+    for (std::size_t l = 0; l < 4; ++l) acc[l] += q[i + l] * half_to_float(x[i + l]);
+  }
+  float s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (; i < d; ++i) s += q[i] * half_to_float(x[i]);
+  return s;
+}
+
+float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
+  float acc[4] = {0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 4 <= d; i += 4) {
+    for (std::size_t l = 0; l < 4; ++l) acc[l] += q[i + l] * static_cast<float>(x[i + l]);
+  }
+  float s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
+  return s;
+}
+
 double sum(const float* x, std::size_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::size_t i = 0;
@@ -103,8 +126,8 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 }  // namespace
 
 const KernelTable& scalar_kernels() noexcept {
-  static const KernelTable table{"scalar", dot,     norm_sq, l2_sq, scan_ip,   scan_cos,
-                                 scan_l2,  sum,     kMr,     kNr,   gemm_micro};
+  static const KernelTable table{"scalar", dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
+                                 dot_f16,  dot_i8, sum,     kMr,   kNr,     gemm_micro};
   return table;
 }
 

@@ -1,4 +1,4 @@
-"""Vectors: distance kernels and exact search (the HNSW index and stores build on these)."""
+"""Vectors: distance kernels, exact search and the HNSW index."""
 
 from mastra.vector.distance import (
     Metric,
@@ -7,5 +7,14 @@ from mastra.vector.distance import (
     inner_product,
     l2_squared,
 )
+from mastra.vector.hnsw import HNSWIndex, StorageDType
 
-__all__ = ["Metric", "cosine_similarity", "exact_search", "inner_product", "l2_squared"]
+__all__ = [
+    "HNSWIndex",
+    "Metric",
+    "StorageDType",
+    "cosine_similarity",
+    "exact_search",
+    "inner_product",
+    "l2_squared",
+]

@@ -1,0 +1,182 @@
+/**
+ * @file graph.hpp
+ * @brief Graph traversal shared by search and insert: per-thread scratch space,
+ *        the greedy descent through the upper levels and the best-first search of
+ *        one level (internal to the core).
+ */
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "index_impl.hpp"
+
+namespace mastra::hnsw {
+
+struct Candidate {
+  float distance;
+  std::uint32_t slot;
+};
+
+struct FartherFirst {  // max-heap order: the farthest on top
+  bool operator()(const Candidate& a, const Candidate& b) const noexcept {
+    return a.distance < b.distance;
+  }
+};
+struct NearerFirst {  // min-heap order: the nearest on top
+  bool operator()(const Candidate& a, const Candidate& b) const noexcept {
+    return a.distance > b.distance;
+  }
+};
+
+/// Buffers one search reuses: the visited marks (tagged by an epoch so that
+/// clearing is O(1)), both heaps, and room for prepared vectors.
+struct Scratch {
+  std::vector<std::uint16_t> visited;
+  std::uint16_t epoch = 0;
+  std::vector<Candidate> candidates;
+  std::vector<Candidate> top;
+  std::vector<float> query;
+  std::vector<float> vectors;        // prepared neighbour vectors for the heuristic
+  std::vector<std::uint32_t> links;  // a copy of one node's links
+  std::vector<Candidate> pool;       // candidates when pruning a full link list
+  std::vector<float> base;           // a decoded vector and its prepared form
+
+  void begin(std::size_t slots) {
+    if (visited.size() < slots) {
+      visited.assign(slots + slots / 4 + 64, 0);
+      epoch = 0;
+    }
+    if (++epoch == 0) {
+      std::fill(visited.begin(), visited.end(), 0);
+      epoch = 1;
+    }
+  }
+  bool first_visit(std::uint32_t slot) noexcept {
+    if (visited[slot] == epoch) return false;
+    visited[slot] = epoch;
+    return true;
+  }
+};
+
+/// Hands out one Scratch per nesting depth on this thread (a predicate may search
+/// another index from inside a search).
+class ScratchLease {
+ public:
+  ScratchLease();
+  ~ScratchLease();
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  Scratch& get() noexcept { return *scratch_; }
+
+ private:
+  Scratch* scratch_;
+};
+
+/// Starts loading a node's scale, norms and whole vector into the cache.
+inline void prefetch_vector(const HnswIndex::Impl& s, std::uint32_t slot) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  const char* p = s.block(slot) + s.aux_offset;
+  const char* end = p + 3 * sizeof(float) + s.vector_bytes;
+  for (; p < end; p += 64) __builtin_prefetch(p);
+#else
+  (void)s;
+  (void)slot;
+#endif
+}
+
+/// How many neighbours ahead of the one being scored are prefetched.
+constexpr std::size_t kPrefetchAhead = 3;
+
+/// Reads the links of `slot` on `level` into `out` (under the node lock when
+/// kLocked, for concurrent inserts); clamps the count and drops ids out of range.
+template <bool kLocked>
+inline void read_links(const HnswIndex::Impl& s, std::uint32_t slot, int level,
+                       std::vector<std::uint32_t>& out) {
+  out.clear();
+  if (level > 0 && (s.levels[slot] < level || s.upper[slot] == nullptr)) return;
+  if constexpr (kLocked) s.node_locks[slot].lock();
+  const std::uint32_t* l = s.links(slot, level);
+  const std::size_t count = std::min<std::size_t>(l[0], s.max_links(level));
+  for (std::size_t j = 0; j < count; ++j) {
+    if (l[1 + j] < s.slots) out.push_back(l[1 + j]);
+  }
+  if constexpr (kLocked) s.node_locks[slot].unlock();
+}
+
+/// Greedy descent from the entry point to `stop_level` (exclusive), one best
+/// neighbour at a time. Returns the closest node found and its distance.
+template <bool kLocked>
+Candidate greedy_descent(const HnswIndex::Impl& s, const simd::KernelTable& k, const Query& q,
+                         Candidate current, int from_level, int stop_level, Scratch& sc) {
+  for (int level = from_level; level > stop_level; --level) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      read_links<kLocked>(s, current.slot, level, sc.links);
+      for (std::uint32_t n : sc.links) {
+        const float d = s.distance(k, q, n);
+        if (d < current.distance) {
+          current = Candidate{d, n};
+          changed = true;
+        }
+      }
+    }
+  }
+  return current;
+}
+
+/// Best-first search of one level from `start` with beam width ef. Every reached
+/// node guides the search; only those `accept` allows enter the result (sc.top, a
+/// max-heap of at most ef candidates).
+template <bool kLocked, typename Accept>
+void search_level(const HnswIndex::Impl& s, const simd::KernelTable& k, const Query& q,
+                  Candidate start, std::size_t ef, int level, Accept&& accept, Scratch& sc) {
+  sc.begin(s.slots);
+  auto& candidates = sc.candidates;
+  auto& top = sc.top;
+  candidates.clear();
+  top.clear();
+  sc.first_visit(start.slot);
+  candidates.push_back(start);
+  if (accept(start.slot)) top.push_back(start);
+  float bound = top.empty() ? std::numeric_limits<float>::infinity() : start.distance;
+
+  while (!candidates.empty()) {
+    const Candidate c = candidates.front();
+    if (c.distance > bound && top.size() >= ef) break;
+    std::pop_heap(candidates.begin(), candidates.end(), NearerFirst{});
+    candidates.pop_back();
+
+    // Keep the unvisited neighbours, then score them with their vectors loading
+    // a few steps ahead: many cache misses in flight instead of one at a time.
+    read_links<kLocked>(s, c.slot, level, sc.links);
+    std::size_t fresh = 0;
+    for (std::uint32_t n : sc.links) {
+      if (sc.first_visit(n)) sc.links[fresh++] = n;
+    }
+    for (std::size_t j = 0; j < std::min(fresh, kPrefetchAhead); ++j) prefetch_vector(s, sc.links[j]);
+    for (std::size_t j = 0; j < fresh; ++j) {
+      const std::uint32_t n = sc.links[j];
+      if (j + kPrefetchAhead < fresh) prefetch_vector(s, sc.links[j + kPrefetchAhead]);
+      const float d = s.distance(k, q, n);
+      if (top.size() >= ef && !(d < bound)) continue;
+      candidates.push_back(Candidate{d, n});
+      std::push_heap(candidates.begin(), candidates.end(), NearerFirst{});
+      if (accept(n)) {
+        top.push_back(Candidate{d, n});
+        std::push_heap(top.begin(), top.end(), FartherFirst{});
+        if (top.size() > ef) {
+          std::pop_heap(top.begin(), top.end(), FartherFirst{});
+          top.pop_back();
+        }
+        bound = top.front().distance;
+      }
+    }
+  }
+}
+
+}  // namespace mastra::hnsw

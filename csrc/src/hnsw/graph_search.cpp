@@ -1,0 +1,130 @@
+/**
+ * @file graph_search.cpp
+ * @brief HnswIndex::search: greedy descent, best-first search of level 0, filters,
+ *        and the exact fallback that keeps filtered searches complete.
+ */
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "graph.hpp"
+#include "mastra/errors.hpp"
+#include "mastra/topk.hpp"
+
+namespace mastra {
+namespace hnsw {
+
+namespace {
+thread_local std::vector<std::unique_ptr<Scratch>> t_scratch;
+thread_local std::size_t t_depth = 0;
+}  // namespace
+
+ScratchLease::ScratchLease() {
+  if (t_scratch.size() <= t_depth) t_scratch.push_back(std::make_unique<Scratch>());
+  scratch_ = t_scratch[t_depth++].get();
+}
+
+ScratchLease::~ScratchLease() { --t_depth; }
+
+}  // namespace hnsw
+
+namespace {
+
+using hnsw::Candidate;
+
+/// Which slots a search may return.
+struct SlotFilter {
+  const HnswIndex::Impl& s;
+  const SearchFilter& filter;
+  std::vector<std::uint8_t> allowed_slots;  // when filtering by a key list
+  std::size_t allowed_live = 0;             // live slots that pass (key list only)
+
+  SlotFilter(const HnswIndex::Impl& index, const SearchFilter& f) : s(index), filter(f) {
+    if (f.allowed == nullptr) return;
+    allowed_slots.assign(s.slots, 0);
+    for (std::size_t i = 0; i < f.allowed_count; ++i) {
+      const std::uint32_t slot = s.find_slot(f.allowed[i]);
+      if (slot != hnsw::kNone && allowed_slots[slot] == 0) {
+        allowed_slots[slot] = 1;
+        ++allowed_live;
+      }
+    }
+  }
+
+  bool accepts(std::uint32_t slot) const {
+    if (s.deleted[slot] != 0) return false;
+    if (filter.allowed != nullptr) return allowed_slots[slot] != 0;
+    if (filter.predicate) return filter.predicate(s.keys_by_slot[slot]);
+    return true;
+  }
+
+  /// Most results a search can return.
+  std::size_t reachable() const noexcept {
+    return filter.allowed != nullptr ? allowed_live : s.live;
+  }
+};
+
+/// Exact search over every accepted live slot.
+void exact_scan(const HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw::Query& q,
+                const SlotFilter& accept, TopK& out) {
+  for (std::uint32_t slot = 0; slot < s.slots; ++slot) {
+    if (accept.accepts(slot)) out.push(s.distance(k, q, slot), s.keys_by_slot[slot]);
+  }
+}
+
+void search_one(const HnswIndex::Impl& s, const simd::KernelTable& k, const float* query,
+                std::size_t kk, std::size_t ef, const SlotFilter& accept, std::int64_t* keys_out,
+                float* dist_out) {
+  hnsw::ScratchLease lease;
+  hnsw::Scratch& sc = lease.get();
+  sc.query.resize(s.config.dim);
+  const hnsw::Query q = s.prepare(query, sc.query.data());
+  TopK result(kk);
+
+  const std::size_t reachable = accept.reachable();
+  const bool small_filter = accept.filter.allowed != nullptr &&
+                            reachable <= std::max<std::size_t>(2 * ef, s.live / 64);
+  if (small_filter) {
+    exact_scan(s, k, q, accept, result);
+  } else {
+    Candidate start{s.distance(k, q, s.entry), s.entry};
+    start = hnsw::greedy_descent<false>(s, k, q, start, s.max_level, 0, sc);
+    hnsw::search_level<false>(s, k, q, start, ef, 0,
+                              [&](std::uint32_t slot) { return accept.accepts(slot); }, sc);
+    if (sc.top.size() < std::min(kk, reachable)) {
+      exact_scan(s, k, q, accept, result);  // too few found: a restrictive filter or deletions
+    } else {
+      for (const Candidate& c : sc.top) result.push(c.distance, s.keys_by_slot[c.slot]);
+    }
+  }
+  result.write_sorted(keys_out, dist_out);
+}
+
+}  // namespace
+
+void HnswIndex::search(const float* queries, std::size_t m, std::size_t k, std::size_t ef,
+                       const SearchFilter& filter, std::int64_t* keys_out, float* distances_out,
+                       const ParallelOptions& options) const {
+  if (k == 0) throw VectorError("k must be >= 1");
+  std::shared_lock lock(impl_->mutex);
+  const Impl& s = *impl_;
+  const simd::KernelTable& kernels = simd::active_kernels();
+  const std::size_t beam = std::max(ef == 0 ? s.config.ef_search : ef, k);
+  if (s.live == 0 || s.entry == hnsw::kNone) {
+    for (std::size_t i = 0; i < m * k; ++i) {
+      keys_out[i] = -1;
+      distances_out[i] = std::numeric_limits<float>::infinity();
+    }
+    return;
+  }
+  const SlotFilter accept(s, filter);
+  const std::size_t dim = s.config.dim;
+  ParallelOptions run = options;
+  if (m < 2) run.threads = 1;
+  parallel_for(m, run, [&](std::size_t i, std::size_t) {
+    search_one(s, kernels, queries + i * dim, k, beam, accept, keys_out + i * k,
+               distances_out + i * k);
+  });
+}
+
+}  // namespace mastra
