@@ -43,13 +43,16 @@ inline __m256i tail_mask(std::size_t count) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 8 - count));
 }
 
-float dot(const float* a, const float* b, std::size_t d) {
+/// Inner product; kStream prefetches far ahead of `b`, for scans over many rows
+/// (a pairwise call must not: it would fetch unrelated memory).
+template <bool kStream>
+float dot_impl(const float* a, const float* b, std::size_t d) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
   std::size_t i = 0;
   for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
-    prefetch(b + i + kPrefetchFloats);
-    prefetch(b + i + 16 + kPrefetchFloats);
+    if constexpr (kStream) prefetch(b + i + kPrefetchFloats);
+    if constexpr (kStream) prefetch(b + i + 16 + kPrefetchFloats);
     acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
     acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
     acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), acc2);
@@ -62,15 +65,18 @@ float dot(const float* a, const float* b, std::size_t d) {
   return hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
 }
 
+float dot(const float* a, const float* b, std::size_t d) { return dot_impl<false>(a, b, d); }
+
 float norm_sq(const float* a, std::size_t d) { return dot(a, a, d); }
 
-float l2_sq(const float* a, const float* b, std::size_t d) {
+template <bool kStream>
+float l2_impl(const float* a, const float* b, std::size_t d) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
   std::size_t i = 0;
   for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
-    prefetch(b + i + kPrefetchFloats);
-    prefetch(b + i + 16 + kPrefetchFloats);
+    if constexpr (kStream) prefetch(b + i + kPrefetchFloats);
+    if constexpr (kStream) prefetch(b + i + 16 + kPrefetchFloats);
     const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
     const __m256 t1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
     const __m256 t2 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
@@ -88,8 +94,10 @@ float l2_sq(const float* a, const float* b, std::size_t d) {
   return hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
 }
 
+float l2_sq(const float* a, const float* b, std::size_t d) { return l2_impl<false>(a, b, d); }
+
 void scan_ip(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
-  for (std::size_t r = 0; r < n; ++r) out[r] = dot(q, x + r * d, d);
+  for (std::size_t r = 0; r < n; ++r) out[r] = dot_impl<true>(q, x + r * d, d);
 }
 
 /// Cosine similarity from a dot product and the row's squared norm: 0 for a zero
@@ -137,7 +145,7 @@ void scan_cos(const float* q, float q_inv_norm, const float* x, std::size_t n, s
 }
 
 void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float* out) {
-  for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
+  for (std::size_t r = 0; r < n; ++r) out[r] = l2_impl<true>(q, x + r * d, d);
 }
 
 float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
