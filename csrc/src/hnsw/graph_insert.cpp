@@ -105,6 +105,33 @@ void link_back(HnswIndex::Impl& s, const simd::KernelTable& k, std::uint32_t nei
   l[0] = static_cast<std::uint32_t>(pool.size());
 }
 
+/// Sets the links of the node being inserted on `level`. Other inserts running at the
+/// same time may already have linked back to it there; those links are kept (merged
+/// and pruned by the heuristic), or the node could lose every incoming edge.
+void write_own_links(HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw::Query& q,
+                     std::uint32_t slot, int level, const std::vector<Candidate>& chosen,
+                     hnsw::Scratch& sc) {
+  std::lock_guard<hnsw::SpinLock> guard(s.node_locks[slot]);
+  std::uint32_t* own = s.links(slot, level);
+  const std::size_t limit = s.max_links(level);
+  const std::size_t existing = std::min<std::size_t>(own[0], limit);
+  std::vector<Candidate>& pool = sc.pool;
+  pool.assign(chosen.begin(), chosen.end());
+  for (std::size_t j = 0; j < existing; ++j) {
+    const std::uint32_t n = own[1 + j];
+    const bool known = std::any_of(chosen.begin(), chosen.end(),
+                                   [n](const Candidate& c) { return c.slot == n; });
+    if (!known && n != slot) pool.push_back(Candidate{s.distance(k, q, n), n});
+  }
+  if (pool.size() > limit) {
+    std::sort(pool.begin(), pool.end(),
+              [](const Candidate& a, const Candidate& b) { return a.distance < b.distance; });
+    select_neighbours(s, k, pool, limit, sc);
+  }
+  for (std::size_t j = 0; j < pool.size(); ++j) own[1 + j] = pool[j].slot;
+  own[0] = static_cast<std::uint32_t>(pool.size());
+}
+
 /// Links an encoded node into the graph (the HNSW paper's INSERT).
 void insert_node(HnswIndex::Impl& s, const simd::KernelTable& k, std::uint32_t slot) {
   hnsw::ScratchLease lease;
@@ -138,12 +165,7 @@ void insert_node(HnswIndex::Impl& s, const simd::KernelTable& k, std::uint32_t s
               [](const Candidate& a, const Candidate& b) { return a.distance < b.distance; });
     if (!chosen.empty()) current = chosen.front();
     select_neighbours(s, k, chosen, s.config.m, sc);
-    {
-      std::lock_guard<hnsw::SpinLock> guard(s.node_locks[slot]);
-      std::uint32_t* own = s.links(slot, l);
-      for (std::size_t j = 0; j < chosen.size(); ++j) own[1 + j] = chosen[j].slot;
-      own[0] = static_cast<std::uint32_t>(chosen.size());
-    }
+    write_own_links(s, k, q, slot, l, chosen, sc);
     for (const Candidate& c : chosen) link_back(s, k, c.slot, slot, l, sc);
   }
   if (level > top_level) {
