@@ -52,6 +52,20 @@ class IndexModel(RuleBasedStateMachine):
         assert set(keys[:found].tolist()) <= set(self.model)
         assert keys[found:].tolist() == [-1] * (k - found)
 
+    @precondition(lambda self: len(self.model) > 1)
+    @rule(query=VECTORS, k=st.integers(1, 12))
+    def graph_search_returns_live_keys_at_their_true_distance(
+        self, query: np.ndarray, k: int
+    ) -> None:
+        keys, dist = self.index.search(query, k=k, ef=len(self.model) - 1)  # the graph walk
+        found = keys[keys >= 0]
+        assert len(set(found.tolist())) == len(found)
+        assert set(found.tolist()) <= set(self.model)
+        assert len(found) == min(k, len(self.model))
+        true = [float(((self.model[key] - query) ** 2).sum()) for key in found.tolist()]
+        np.testing.assert_allclose(dist[: len(found)], true, rtol=1e-5, atol=1e-5)
+        assert np.all(np.diff(dist[: len(found)]) >= 0)
+
     @precondition(lambda self: len(self.model) > 0)
     @rule(data=st.data())
     def filtered_search_only_returns_allowed_keys(self, data: st.DataObject) -> None:

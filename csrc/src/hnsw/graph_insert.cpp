@@ -177,12 +177,30 @@ void insert_node(HnswIndex::Impl& s, const simd::KernelTable& k, std::uint32_t s
   }
 }
 
-/// Marks `slot` removed and returns it to the free list (exclusive lock held).
-void drop_slot(HnswIndex::Impl& s, std::uint32_t slot) {
+/// Picks a new entry point: the live node on the highest level that is already linked
+/// into the graph (not `pending`, i.e. planned in the batch being added).
+void choose_entry(HnswIndex::Impl& s, const std::vector<std::uint8_t>* pending) {
+  s.entry = hnsw::kNone;
+  s.max_level = -1;
+  for (std::size_t slot = 0; slot < s.slots; ++slot) {
+    if (s.deleted[slot] != 0 || (pending != nullptr && (*pending)[slot] != 0)) continue;
+    if (static_cast<int>(s.levels[slot]) > s.max_level) {
+      s.entry = static_cast<std::uint32_t>(slot);
+      s.max_level = s.levels[slot];
+    }
+  }
+}
+
+/// Marks `slot` removed and returns it to the free list (exclusive lock held). A
+/// removed entry point hands over to another node: a removed node may have no links
+/// left to route through.
+void drop_slot(HnswIndex::Impl& s, std::uint32_t slot,
+               const std::vector<std::uint8_t>* pending = nullptr) {
   s.deleted[slot] = 1;
   s.key_to_slot.erase(s.keys_by_slot[slot]);
   --s.live;
-  if (slot != s.entry) s.free_slots.push_back(slot);
+  if (slot == s.entry) choose_entry(s, pending);
+  s.free_slots.push_back(slot);
 }
 
 /// Forgets the whole graph once nothing is left in it (capacity is kept).
@@ -234,11 +252,13 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
   rows.reserve(last.size());
   planned.reserve(last.size());
   s.reserve(s.slots + last.size());
+  std::vector<std::uint8_t> pending(s.capacity, 0);
   for (std::size_t i = 0; i < n; ++i) {
     if (last[keys[i]] != i) continue;
     const std::uint32_t old = s.find_slot(keys[i]);
-    if (old != hnsw::kNone) drop_slot(s, old);
+    if (old != hnsw::kNone) drop_slot(s, old, &pending);
     const std::uint32_t slot = s.take_slot();
+    pending[slot] = 1;
     prepare_slot(s, slot, keys[i], s.random_level());
     s.key_to_slot[keys[i]] = slot;
     ++s.live;

@@ -81,10 +81,12 @@ void search_one(const HnswIndex::Impl& s, const simd::KernelTable& k, const floa
   const hnsw::Query q = s.prepare(query, sc.query.data());
   TopK result(kk);
 
+  // A beam as wide as the index, or a filter that leaves few keys, costs as much as
+  // scoring every candidate: then scan them all, and the answer is exact.
   const std::size_t reachable = accept.reachable();
   const bool small_filter = accept.filter.allowed != nullptr &&
                             reachable <= std::max<std::size_t>(2 * ef, s.live / 64);
-  if (small_filter) {
+  if (small_filter || ef >= s.live) {
     exact_scan(s, k, q, accept, result);
   } else {
     Candidate start{s.distance(k, q, s.entry), s.entry};

@@ -186,10 +186,10 @@ void HnswIndex::Impl::reserve(std::size_t new_capacity) {
 }
 
 std::uint32_t HnswIndex::Impl::take_slot() {
-  while (!free_slots.empty()) {
+  if (!free_slots.empty()) {
     const std::uint32_t slot = free_slots.back();
     free_slots.pop_back();
-    if (slot != entry) return slot;  // the entry point keeps routing even when removed
+    return slot;
   }
   if (slots == capacity) reserve(std::max<std::size_t>(64, capacity + capacity / 2));
   return static_cast<std::uint32_t>(slots++);

@@ -148,7 +148,7 @@ std::unique_ptr<HnswIndex::Impl> copy_in(const FileHeader& h, const char* base) 
   s.max_level = h.max_level;
   s.entry = view.entry;
   for (std::size_t slot = 0; slot < h.slots; ++slot) {
-    if (s.deleted[slot] != 0 && slot != s.entry) s.free_slots.push_back(static_cast<std::uint32_t>(slot));
+    if (s.deleted[slot] != 0) s.free_slots.push_back(static_cast<std::uint32_t>(slot));
   }
   s.build_key_map();
   if (s.key_to_slot.size() != s.live) corrupt("duplicate keys or a wrong live count");
