@@ -8,10 +8,16 @@ import pytest
 
 import mastra
 from mastra.errors import (
+    AuthenticationError,
     AuthError,
     ConfigError,
+    ContextLengthError,
+    MalformedResponseError,
     MastraError,
     ProviderError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitError,
     StorageError,
     StreamError,
     ToolError,
@@ -19,6 +25,14 @@ from mastra.errors import (
     WorkflowError,
 )
 
+PROVIDER_ERRORS = [
+    AuthenticationError,
+    ContextLengthError,
+    MalformedResponseError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitError,
+]
 ALL_ERRORS = [
     AuthError,
     ConfigError,
@@ -28,6 +42,7 @@ ALL_ERRORS = [
     ToolError,
     VectorError,
     WorkflowError,
+    *PROVIDER_ERRORS,
 ]
 
 
@@ -65,3 +80,21 @@ def test_core_errors_arrive_as_mastra_classes() -> None:
         mastra.cosine_similarity([1.0, 2.0], [[1.0, 2.0, 3.0]])
     with pytest.raises(ConfigError, match="unknown SIMD level"):
         mastra._core.set_simd_backend("sse9")
+
+
+@pytest.mark.parametrize("cls", PROVIDER_ERRORS)
+def test_provider_errors_carry_provider_status_and_request_id(cls: type[ProviderError]) -> None:
+    err = cls("refused", provider="openai", status=429, request_id="req_1", retry_after=2.5)
+    assert isinstance(err, ProviderError)
+    assert (err.provider, err.status, err.request_id) == ("openai", 429, "req_1")
+    clone = pickle.loads(pickle.dumps(err))
+    assert (clone.provider, clone.status, clone.request_id) == ("openai", 429, "req_1")
+    bare = cls("no context")
+    assert (bare.provider, bare.status, bare.request_id) == (None, None, None)
+
+
+def test_provider_error_stdlib_mixins_and_retry_after() -> None:
+    assert isinstance(ProviderTimeoutError("slow"), TimeoutError)
+    assert isinstance(ProviderUnavailableError("down"), ConnectionError)
+    assert RateLimitError("429", retry_after=3).retry_after == 3.0
+    assert RateLimitError("429").retry_after is None

@@ -9,10 +9,22 @@ import pytest
 import mastra
 import mastra.cache
 import mastra.errors
+import mastra.http
+import mastra.providers
 import mastra.streaming
+import mastra.testing
 import mastra.vector
 
-PUBLIC_MODULES = [mastra, mastra.cache, mastra.errors, mastra.streaming, mastra.vector]
+PUBLIC_MODULES = [
+    mastra,
+    mastra.cache,
+    mastra.errors,
+    mastra.http,
+    mastra.providers,
+    mastra.streaming,
+    mastra.testing,
+    mastra.vector,
+]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES, ids=lambda m: m.__name__)

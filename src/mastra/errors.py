@@ -10,6 +10,12 @@ the class also derives from it, so ``except ValueError`` keeps working::
     ├── VectorError      (ValueError)   wrong shape or dimension, NaN, bad k
     ├── StreamError      (ValueError)   malformed or oversized event stream
     ├── ProviderError                   an LLM provider failed or refused
+    │   ├── AuthenticationError         401/403: the API key was refused
+    │   ├── RateLimitError              429 after retries (``retry_after``)
+    │   ├── ContextLengthError          the request is too long for the model
+    │   ├── ProviderUnavailableError    (ConnectionError) 5xx, network, circuit open
+    │   ├── ProviderTimeoutError        (TimeoutError) no answer in time
+    │   └── MalformedResponseError      a body or stream that cannot be understood
     ├── ToolError                       a tool call had bad arguments or failed
     ├── StorageError                    a store could not read or write
     ├── WorkflowError                   a workflow step or graph failed
@@ -22,9 +28,15 @@ from typing import Any, ClassVar
 
 __all__ = [
     "AuthError",
+    "AuthenticationError",
     "ConfigError",
+    "ContextLengthError",
+    "MalformedResponseError",
     "MastraError",
     "ProviderError",
+    "ProviderTimeoutError",
+    "ProviderUnavailableError",
+    "RateLimitError",
     "StorageError",
     "StreamError",
     "ToolError",
@@ -75,9 +87,76 @@ class StreamError(MastraError, ValueError):
 
 
 class ProviderError(MastraError):
-    """An LLM provider could not be reached, refused the request or answered badly."""
+    """An LLM provider could not be reached, refused the request or answered badly.
+
+    The ``provider``, ``status`` and ``request_id`` context values, when given, are
+    also readable as attributes (``None`` when absent). Messages never hold API keys.
+    """
 
     code = "provider_error"
+
+    @property
+    def provider(self) -> str | None:
+        """The provider's name (``"openai"``, ``"anthropic"``...)."""
+        value = self.context.get("provider")
+        return value if isinstance(value, str) else None
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status of the failed response, if one arrived."""
+        value = self.context.get("status")
+        return value if isinstance(value, int) else None
+
+    @property
+    def request_id(self) -> str | None:
+        """The provider's request id (``x-request-id``/``request-id`` header)."""
+        value = self.context.get("request_id")
+        return value if isinstance(value, str) else None
+
+
+class AuthenticationError(ProviderError):
+    """The provider refused the API key (HTTP 401 or 403)."""
+
+    code = "provider_authentication_error"
+
+
+class RateLimitError(ProviderError):
+    """The provider kept answering 429 after the retries ran out.
+
+    ``retry_after`` holds the delay in seconds the provider asked for, if any.
+    """
+
+    code = "provider_rate_limit_error"
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the provider asked to wait before the next request."""
+        value = self.context.get("retry_after")
+        return float(value) if isinstance(value, (int, float)) else None
+
+
+class ContextLengthError(ProviderError):
+    """The request (prompt plus requested output) is longer than the model accepts."""
+
+    code = "provider_context_length_error"
+
+
+class ProviderUnavailableError(ProviderError, ConnectionError):
+    """The provider could not be reached or kept failing (5xx, network, circuit open)."""
+
+    code = "provider_unavailable_error"
+
+
+class ProviderTimeoutError(ProviderError, TimeoutError):
+    """The provider did not connect, answer or go on streaming within the timeout."""
+
+    code = "provider_timeout_error"
+
+
+class MalformedResponseError(ProviderError):
+    """The provider's body or event stream is not what its protocol promises."""
+
+    code = "provider_malformed_response_error"
 
 
 class ToolError(MastraError):
