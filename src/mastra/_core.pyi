@@ -1,6 +1,6 @@
 """Type stubs of mastra's compiled core (import the public API from mastra)."""
 
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
@@ -28,10 +28,11 @@ def simd_backends() -> list[str]: ...
 def set_simd_backend(name: str) -> str: ...
 def cpu_features() -> str: ...
 
+@final
 class SSEEvent:
-    def __init__(
-        self, data: str = "", event: str = "message", id: str = "", retry: int | None = None
-    ) -> None: ...
+    def __new__(
+        cls, data: str = "", event: str = "message", id: str = "", retry: int | None = None
+    ) -> SSEEvent: ...
     @property
     def event(self) -> str: ...
     @property
