@@ -58,9 +58,13 @@ class Bytes {
   std::size_t capacity() const noexcept { return capacity_; }
 
  private:
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  static constexpr std::size_t kHugePageThreshold = std::size_t{8} << 20;
+
   void release() noexcept;
   char* data_ = nullptr;
   std::size_t capacity_ = 0;
+  std::size_t alignment_ = 64;
 };
 
 /// A query prepared for one metric and storage type.
