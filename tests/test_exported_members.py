@@ -11,6 +11,8 @@ import mastra.cache
 import mastra.errors
 import mastra.http
 import mastra.providers
+import mastra.rag
+import mastra.storage
 import mastra.streaming
 import mastra.testing
 import mastra.vector
@@ -21,6 +23,8 @@ PUBLIC_MODULES = [
     mastra.errors,
     mastra.http,
     mastra.providers,
+    mastra.rag,
+    mastra.storage,
     mastra.streaming,
     mastra.testing,
     mastra.vector,

@@ -12,6 +12,7 @@ namespace py = pybind11;
 
 namespace mastra::bindings {
 void bind_distance(py::module_& m);
+void bind_embed(py::module_& m);
 void bind_hnsw(py::module_& m);
 void bind_sse(py::module_& m);
 }  // namespace mastra::bindings
@@ -34,6 +35,7 @@ PYBIND11_MODULE(_core, m) {
       "What this build and CPU provide.");
 
   mastra::bindings::bind_distance(m);
+  mastra::bindings::bind_embed(m);
   mastra::bindings::bind_hnsw(m);
   mastra::bindings::bind_sse(m);
 }

@@ -25,13 +25,25 @@ from mastra.errors import (
     WorkflowError,
 )
 from mastra.providers import Message, ModelResponse, ToolSpec, get_model
-from mastra.vector import cosine_similarity, exact_search, inner_product, l2_squared
+from mastra.rag import HashingEmbedder
+from mastra.storage import InMemoryStorage, SQLiteStorage
+from mastra.vector import (
+    InMemoryVectorStore,
+    SQLiteVectorStore,
+    cosine_similarity,
+    exact_search,
+    inner_product,
+    l2_squared,
+)
 
 __all__ = [
     "AuthError",
     "AuthenticationError",
     "ConfigError",
     "ContextLengthError",
+    "HashingEmbedder",
+    "InMemoryStorage",
+    "InMemoryVectorStore",
     "Info",
     "LRUCache",
     "MalformedResponseError",
@@ -42,6 +54,8 @@ __all__ = [
     "ProviderTimeoutError",
     "ProviderUnavailableError",
     "RateLimitError",
+    "SQLiteStorage",
+    "SQLiteVectorStore",
     "StorageError",
     "StreamError",
     "ToolError",

@@ -57,6 +57,27 @@ class SSEParser:
     @property
     def max_event_size(self) -> int | None: ...
 
+class HashingEmbedder:
+    def __init__(
+        self,
+        dimension: int = 384,
+        min_n: int = 3,
+        max_n: int = 5,
+        words: bool = True,
+        seed: int = 0,
+    ) -> None: ...
+    def embed(self, texts: list[str], threads: int = 0) -> npt.NDArray[np.float32]: ...
+    @property
+    def dimension(self) -> int: ...
+    @property
+    def min_n(self) -> int: ...
+    @property
+    def max_n(self) -> int: ...
+    @property
+    def words(self) -> bool: ...
+    @property
+    def seed(self) -> int: ...
+
 def encode_sse(
     data: str,
     *,

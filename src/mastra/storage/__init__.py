@@ -1,0 +1,46 @@
+"""Storage: threads, messages, working memory and workflow snapshots, behind one protocol.
+
+:class:`SQLiteStorage` keeps them in one file (the embedded default);
+:class:`InMemoryStorage` is the reference implementation, for tests and throwaway runs.
+Both satisfy the :class:`Storage` protocol, so code written against it runs on either.
+
+Example:
+    >>> import asyncio
+    >>> from mastra.storage import InMemoryStorage
+    >>> async def main() -> str | None:
+    ...     async with InMemoryStorage() as store:
+    ...         await store.update_resource("user-1", working_memory="likes tea")
+    ...         resource = await store.get_resource("user-1")
+    ...         return resource.working_memory if resource else None
+    >>> asyncio.run(main())
+    'likes tea'
+"""
+
+from mastra.storage._memory import InMemoryStorage
+from mastra.storage._sqlite import SQLiteStorage, Synchronous
+from mastra.storage._types import (
+    Message,
+    MessagePage,
+    MessageRange,
+    Resource,
+    SortOrder,
+    Storage,
+    Thread,
+    ThreadPage,
+    WorkflowSnapshot,
+)
+
+__all__ = [
+    "InMemoryStorage",
+    "Message",
+    "MessagePage",
+    "MessageRange",
+    "Resource",
+    "SQLiteStorage",
+    "SortOrder",
+    "Storage",
+    "Synchronous",
+    "Thread",
+    "ThreadPage",
+    "WorkflowSnapshot",
+]

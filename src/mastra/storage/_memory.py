@@ -1,0 +1,407 @@
+"""The in-memory reference store: dicts of frozen records, same contract as SQLite."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import Any, TypeVar
+
+from mastra.errors import StorageError
+from mastra.storage._gate import WriterGate
+from mastra.storage._types import (
+    Message,
+    MessagePage,
+    MessageRange,
+    Resource,
+    SortOrder,
+    Thread,
+    ThreadPage,
+    WorkflowSnapshot,
+    check_page,
+    decode_cursor,
+    encode_cursor,
+    json_copy,
+    neighbour_range,
+    to_micros,
+    utcnow,
+)
+
+__all__ = ["InMemoryStorage"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class _State:
+    threads: dict[str, Thread] = field(default_factory=dict)
+    messages: dict[str, tuple[int, Message]] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    snapshots: dict[tuple[str, str], WorkflowSnapshot] = field(default_factory=dict)
+    seq: int = 0
+
+    def copy(self) -> _State:
+        # Records are frozen, so copying the dicts is a full snapshot.
+        return _State(
+            dict(self.threads),
+            dict(self.messages),
+            dict(self.resources),
+            dict(self.snapshots),
+            self.seq,
+        )
+
+    def thread_messages(self, thread_id: str) -> list[tuple[int, int, Message]]:
+        rows = [
+            (to_micros(m.created_at), seq, m)
+            for seq, m in self.messages.values()
+            if m.thread_id == thread_id
+        ]
+        rows.sort(key=lambda row: (row[0], row[1]))
+        return rows
+
+
+class InMemoryStorage:
+    """A :class:`~mastra.storage.Storage` that keeps everything in process memory.
+
+    The reference implementation: what :class:`~mastra.storage.SQLiteStorage` must
+    match, and a fast store for tests. Safe to share between tasks, event loops and
+    threads; ``transaction()`` works on a private copy that replaces the live state
+    only when the block succeeds, so other readers never see a half-done transaction.
+
+    Example:
+        >>> import asyncio
+        >>> from mastra.storage import InMemoryStorage, Message
+        >>> async def main() -> int:
+        ...     async with InMemoryStorage() as store:
+        ...         thread = await store.create_thread(resource_id="user-1")
+        ...         await store.save_messages(
+        ...             [Message("m1", thread.id, "user", [{"type": "text", "text": "hi"}])]
+        ...         )
+        ...         return len(await store.get_last_messages(thread.id, 10))
+        >>> asyncio.run(main())
+        1
+    """
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._mutex = threading.Lock()
+        self._gate = WriterGate("mastra-memory")
+        self._closed = False
+
+    # ---- plumbing ------------------------------------------------------------------
+
+    def _current(self) -> _State | None:
+        owner = self._gate.owner.get()
+        return owner if isinstance(owner, _State) else None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the store is closed")
+
+    async def _read(self, fn: Callable[[_State], T]) -> T:
+        self._check_open()
+        tx = self._current()
+        if tx is not None:
+            return fn(tx)
+        with self._mutex:
+            return fn(self._state)
+
+    async def _write(self, fn: Callable[[_State], T]) -> T:
+        self._check_open()
+        tx = self._current()
+        if tx is not None:
+            return fn(tx)
+        await self._gate.acquire()
+        try:
+            with self._mutex:
+                # Every operation checks before it changes anything, so an error
+                # leaves the state as it was.
+                return fn(self._state)
+        finally:
+            self._gate.release()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Makes the writes inside the block atomic (nested blocks join the outer one).
+
+        Example:
+            >>> async def move(store, message):  # doctest: +SKIP
+            ...     async with store.transaction():
+            ...         await store.delete_messages([message.id])
+            ...         await store.save_messages([replace(message, id="new")])
+        """
+        self._check_open()
+        if self._current() is not None:
+            yield
+            return
+        await self._gate.acquire()
+        try:
+            with self._mutex:
+                work = self._state.copy()
+            token = self._gate.owner.set(work)
+            try:
+                yield
+            finally:
+                self._gate.owner.reset(token)
+            with self._mutex:
+                self._state = work
+        finally:
+            self._gate.release()
+
+    async def close(self) -> None:
+        """Closes the store; later calls raise :class:`~mastra.errors.StorageError`."""
+        if not self._closed:
+            self._closed = True
+            self._gate.close()
+
+    async def __aenter__(self) -> InMemoryStorage:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # ---- threads -------------------------------------------------------------------
+
+    async def create_thread(
+        self,
+        *,
+        resource_id: str,
+        id: str | None = None,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Thread:
+        """Creates a thread (a new uuid4 id when ``id`` is None); an existing id raises."""
+        now = utcnow()
+        thread = Thread(
+            id or str(uuid.uuid4()), resource_id, title, json_copy(metadata or {}), now, now
+        )
+
+        def op(state: _State) -> Thread:
+            if thread.id in state.threads:
+                raise StorageError(f"thread {thread.id!r} already exists", thread_id=thread.id)
+            state.threads[thread.id] = thread
+            return thread
+
+        return await self._write(op)
+
+    async def get_thread(self, thread_id: str) -> Thread | None:
+        """The thread, or None."""
+        return await self._read(lambda state: state.threads.get(thread_id))
+
+    async def update_thread(
+        self,
+        thread_id: str,
+        *,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Thread:
+        """Sets the title and merges ``metadata`` into the thread's; unknown ids raise."""
+
+        def op(state: _State) -> Thread:
+            old = state.threads.get(thread_id)
+            if old is None:
+                raise StorageError(f"thread {thread_id!r} does not exist", thread_id=thread_id)
+            new = replace(
+                old,
+                title=old.title if title is None else title,
+                metadata={**old.metadata, **json_copy(metadata or {})},
+                updated_at=utcnow(),
+            )
+            state.threads[thread_id] = new
+            return new
+
+        return await self._write(op)
+
+    async def delete_thread(self, thread_id: str) -> bool:
+        """Deletes a thread and its messages; False if there was none."""
+
+        def op(state: _State) -> bool:
+            if state.threads.pop(thread_id, None) is None:
+                return False
+            for key in [k for k, (_, m) in state.messages.items() if m.thread_id == thread_id]:
+                del state.messages[key]
+            return True
+
+        return await self._write(op)
+
+    async def list_threads(
+        self, resource_id: str, *, limit: int = 20, offset: int = 0
+    ) -> ThreadPage:
+        """A page of the resource's threads, newest first."""
+        check_page(limit, offset)
+
+        def op(state: _State) -> ThreadPage:
+            mine = [t for t in state.threads.values() if t.resource_id == resource_id]
+            mine.sort(key=lambda t: (to_micros(t.created_at), t.id), reverse=True)
+            page = mine[offset : offset + limit]
+            return ThreadPage(page, len(mine), offset + len(page) < len(mine))
+
+        return await self._read(op)
+
+    # ---- messages ------------------------------------------------------------------
+
+    async def save_messages(self, messages: Sequence[Message]) -> list[Message]:
+        """Saves messages in one write, replacing any with the same id."""
+        saved = [replace(m, content=json_copy(m.content)) for m in messages]
+
+        def op(state: _State) -> list[Message]:
+            missing = sorted({m.thread_id for m in saved} - state.threads.keys())
+            if missing:
+                raise StorageError(f"threads {missing} do not exist", thread_ids=missing)
+            now = utcnow()
+            for message in saved:
+                old = state.messages.get(message.id)
+                if old is None:
+                    state.seq += 1
+                state.messages[message.id] = (state.seq if old is None else old[0], message)
+            for thread_id in {m.thread_id for m in saved}:
+                state.threads[thread_id] = replace(state.threads[thread_id], updated_at=now)
+            return saved
+
+        return await self._write(op)
+
+    async def get_last_messages(self, thread_id: str, n: int) -> list[Message]:
+        """The last ``n`` messages of a thread, oldest first."""
+        check_page(n)
+        return await self._read(lambda s: [m for _, _, m in s.thread_messages(thread_id)[-n:]])
+
+    async def list_messages(
+        self,
+        thread_id: str,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        order: SortOrder = "asc",
+    ) -> MessagePage:
+        """A page of a thread's messages; pass ``next_cursor`` back for the next one."""
+        check_page(limit)
+        after = decode_cursor(cursor) if cursor is not None else None
+
+        def op(state: _State) -> MessagePage:
+            rows = state.thread_messages(thread_id)
+            if order == "desc":
+                rows.reverse()
+            if after is not None:
+                if order == "asc":
+                    rows = [r for r in rows if (r[0], r[1]) > after]
+                else:
+                    rows = [r for r in rows if (r[0], r[1]) < after]
+            page = rows[:limit]
+            more = len(rows) > limit
+            next_cursor = encode_cursor(page[-1][0], page[-1][1]) if more else None
+            return MessagePage([m for _, _, m in page], next_cursor)
+
+        return await self._read(op)
+
+    async def get_messages(
+        self, ids: Sequence[str], *, message_range: MessageRange = 0
+    ) -> list[Message]:
+        """Messages by id with their neighbours in their threads, oldest first."""
+        before, after = neighbour_range(message_range)
+
+        def op(state: _State) -> list[Message]:
+            chosen: dict[str, tuple[int, int, Message]] = {}
+            for message_id in ids:
+                found = state.messages.get(message_id)
+                if found is None:
+                    continue
+                rows = state.thread_messages(found[1].thread_id)
+                at = next(i for i, row in enumerate(rows) if row[2].id == message_id)
+                for row in rows[max(0, at - before) : at + after + 1]:
+                    chosen[row[2].id] = row
+            ordered = sorted(chosen.values(), key=lambda row: (row[0], row[1]))
+            return [m for _, _, m in ordered]
+
+        return await self._read(op)
+
+    async def delete_messages(self, ids: Sequence[str]) -> int:
+        """Deletes messages by id; returns how many existed."""
+
+        def op(state: _State) -> int:
+            return sum(state.messages.pop(i, None) is not None for i in set(ids))
+
+        return await self._write(op)
+
+    # ---- resources -----------------------------------------------------------------
+
+    async def get_resource(self, resource_id: str) -> Resource | None:
+        """The resource, or None."""
+        return await self._read(lambda state: state.resources.get(resource_id))
+
+    async def update_resource(
+        self,
+        resource_id: str,
+        *,
+        working_memory: str | dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Resource:
+        """Creates or updates a resource: replaces working memory, merges metadata."""
+
+        def op(state: _State) -> Resource:
+            now = utcnow()
+            old = state.resources.get(resource_id) or Resource(resource_id, None, {}, now, now)
+            new = replace(
+                old,
+                working_memory=(
+                    old.working_memory if working_memory is None else json_copy(working_memory)
+                ),
+                metadata={**old.metadata, **json_copy(metadata or {})},
+                updated_at=now,
+            )
+            state.resources[resource_id] = new
+            return new
+
+        return await self._write(op)
+
+    # ---- workflow snapshots --------------------------------------------------------
+
+    async def save_workflow_snapshot(
+        self, workflow_name: str, run_id: str, snapshot: dict[str, Any], *, status: str
+    ) -> WorkflowSnapshot:
+        """Saves (or replaces) the snapshot of a workflow run."""
+        record = WorkflowSnapshot(workflow_name, run_id, json_copy(snapshot), status)
+
+        def op(state: _State) -> WorkflowSnapshot:
+            state.snapshots[(workflow_name, run_id)] = record
+            return record
+
+        return await self._write(op)
+
+    async def load_workflow_snapshot(
+        self, workflow_name: str, run_id: str
+    ) -> WorkflowSnapshot | None:
+        """The saved snapshot of a run, or None."""
+        return await self._read(lambda state: state.snapshots.get((workflow_name, run_id)))
+
+    async def list_workflow_snapshots(
+        self,
+        workflow_name: str | None = None,
+        *,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[WorkflowSnapshot]:
+        """Snapshots, most recently updated first, optionally of one workflow or status."""
+        check_page(limit, offset)
+
+        def op(state: _State) -> list[WorkflowSnapshot]:
+            rows = [
+                s
+                for s in state.snapshots.values()
+                if (workflow_name is None or s.workflow_name == workflow_name)
+                and (status is None or s.status == status)
+            ]
+            rows.sort(
+                key=lambda s: (to_micros(s.updated_at), s.workflow_name, s.run_id), reverse=True
+            )
+            return rows[offset : offset + limit]
+
+        return await self._read(op)

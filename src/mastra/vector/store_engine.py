@@ -1,0 +1,332 @@
+"""One index of a vector store in memory: dense rows, an HNSW graph, filtered queries.
+
+Rows are kept dense (a delete moves the last row into the hole), so the exact path
+scans one contiguous matrix. Every vector also lives in an :class:`HNSWIndex` under an
+int64 key that is never reused, so a deleted id can never come back through the graph.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from mastra.errors import VectorError
+from mastra.vector.distance import Metric, exact_search
+from mastra.vector.filters import Filter, Predicate, compile_filter
+from mastra.vector.hnsw import HNSWIndex
+from mastra.vector.store import IndexStats, QueryResult, score_of
+
+__all__ = ["Collection", "HNSWSettings"]
+
+_FILTER_CACHE = 32
+# A write re-checks every remembered filter on its rows while that costs less than this
+# many predicate calls; a larger write forgets the filters instead.
+_FILTER_UPKEEP = 50_000
+_Ints = npt.NDArray[np.int64]
+
+
+class _Matches:
+    """The keys whose metadata matches one filter, kept current through writes."""
+
+    __slots__ = ("_keys", "_rows", "keys", "predicate")
+
+    def __init__(self, predicate: Predicate, keys: set[int]) -> None:
+        self.predicate = predicate
+        self.keys = keys
+        self._keys: _Ints | None = None
+        self._rows: _Ints | None = None
+
+    def changed(self) -> None:
+        self._keys = self._rows = None
+
+    def arrays(self, row_of_key: dict[int, int]) -> tuple[_Ints, _Ints]:
+        """``(rows, keys)`` of the matches, rebuilt only after a change."""
+        if self._keys is None:
+            self._keys = np.fromiter(self.keys, dtype=np.int64, count=len(self.keys))
+        if self._rows is None:
+            self._rows = np.fromiter(
+                (row_of_key[k] for k in self._keys.tolist()), dtype=np.int64, count=len(self._keys)
+            )
+        return self._rows, self._keys
+
+
+@dataclass(frozen=True)
+class HNSWSettings:
+    """How a store builds and searches its graphs.
+
+    Attributes:
+        m: Links per node (see :class:`~mastra.vector.HNSWIndex`).
+        ef_construction: Beam width while building.
+        ef_search: Beam width of queries (raised to ``top_k`` when smaller).
+        exact_threshold: Collections, or filtered subsets, of at most this many vectors
+            are searched exactly (brute force) instead of through the graph.
+    """
+
+    m: int = 16
+    ef_construction: int = 200
+    ef_search: int = 64
+    exact_threshold: int = 4096
+
+
+class Collection:
+    """The vectors, ids and metadata of one index, with its graph. Thread-safe."""
+
+    def __init__(self, name: str, dimension: int, metric: Metric, settings: HNSWSettings) -> None:
+        self.name = name
+        self.dimension = dimension
+        self.metric: Metric = metric
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.matrix = np.empty((0, dimension), dtype=np.float32)
+        self.keys = np.empty(0, dtype=np.int64)
+        self.ids: list[str] = []
+        self.metas: list[dict[str, Any]] = []
+        self.row_of_id: dict[str, int] = {}
+        self.row_of_key: dict[int, int] = {}
+        self.next_key = 0
+        self.hnsw = self._new_graph()
+        # Filter JSON -> its matches, for the filters used last.
+        self._filters: OrderedDict[bytes, _Matches] = OrderedDict()
+        self._load_graph: Callable[[], HNSWIndex] | None = None
+
+    def _new_graph(self) -> HNSWIndex:
+        s = self.settings
+        return HNSWIndex(
+            self.dimension,
+            self.metric,
+            m=s.m,
+            ef_construction=s.ef_construction,
+            ef_search=s.ef_search,
+        )
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    def stats(self) -> IndexStats:
+        return IndexStats(self.dimension, self.count, self.metric)
+
+    # ---- loading -------------------------------------------------------------------
+
+    def load(
+        self,
+        keys: npt.NDArray[np.int64],
+        ids: list[str],
+        matrix: npt.NDArray[np.float32],
+        metas: list[dict[str, Any]],
+        graph: HNSWIndex | None,
+        load_graph: Callable[[], HNSWIndex] | None = None,
+    ) -> None:
+        """Fills an empty collection; builds the graph unless a current one is given.
+
+        ``matrix`` and ``graph`` may be read-only (memory-mapped files): they are served
+        as they are and replaced by in-memory copies at the first write, the graph by
+        ``load_graph()``.
+        """
+        with self.lock:
+            self.keys = np.array(keys, dtype=np.int64)
+            self.matrix = matrix
+            self.ids, self.metas = ids, metas
+            self.row_of_id = {i: row for row, i in enumerate(ids)}
+            self.row_of_key = {int(k): row for row, k in enumerate(self.keys.tolist())}
+            self.next_key = int(self.keys.max()) + 1 if len(self.keys) else 0
+            if graph is None or len(graph) != len(ids):
+                graph = self._rebuilt()
+            self.hnsw = graph
+            self._load_graph = load_graph
+            self._filters.clear()
+
+    def _make_writable(self) -> None:
+        if not self.matrix.flags.writeable:
+            self.matrix = np.array(self.matrix, dtype=np.float32)
+        if self.hnsw.read_only:
+            graph = None
+            if self._load_graph is not None:
+                try:
+                    graph = self._load_graph()
+                except VectorError:
+                    graph = None
+            self.hnsw = graph if graph is not None and len(graph) == self.count else self._rebuilt()
+
+    def _rebuilt(self) -> HNSWIndex:
+        graph = self._new_graph()
+        if self.count:
+            graph.add(self.keys, self.matrix)
+        return graph
+
+    # ---- writes --------------------------------------------------------------------
+
+    def plan_keys(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """The key of each id: its current key, or a new one for a new id."""
+        with self.lock:
+            keys = np.empty(len(ids), dtype=np.int64)
+            fresh = self.next_key
+            for n, i in enumerate(ids):
+                row = self.row_of_id.get(i)
+                if row is None:
+                    keys[n] = fresh
+                    fresh += 1
+                else:
+                    keys[n] = self.keys[row]
+            return keys
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        keys: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32],
+        metas: Sequence[dict[str, Any]],
+    ) -> None:
+        """Applies an upsert whose keys came from :meth:`plan_keys`."""
+        with self.lock:
+            self._make_writable()
+            new_rows = [n for n, i in enumerate(ids) if i not in self.row_of_id]
+            for n, i in enumerate(ids):
+                row = self.row_of_id.get(i)
+                if row is not None:
+                    self.matrix[row] = vectors[n]
+                    self.metas[row] = metas[n]
+            if new_rows:
+                start = self.count
+                self.matrix = np.concatenate([self.matrix, vectors[new_rows]])
+                self.keys = np.concatenate([self.keys, keys[new_rows]])
+                for offset, n in enumerate(new_rows):
+                    self.ids.append(ids[n])
+                    self.metas.append(metas[n])
+                    self.row_of_id[ids[n]] = start + offset
+                    self.row_of_key[int(keys[n])] = start + offset
+                self.next_key = max(self.next_key, int(keys[new_rows].max()) + 1)
+            self.hnsw.add(keys, vectors)
+            self._recheck(keys.tolist(), metas)
+
+    def delete(self, ids: Sequence[str]) -> list[int]:
+        """Removes ids (unknown ones are ignored); returns the removed keys."""
+        with self.lock:
+            if any(i in self.row_of_id for i in ids):
+                self._make_writable()
+            removed: list[int] = []
+            for i in dict.fromkeys(ids):
+                row = self.row_of_id.pop(i, None)
+                if row is None:
+                    continue
+                key = int(self.keys[row])
+                removed.append(key)
+                del self.row_of_key[key]
+                last = self.count - 1
+                if row != last:
+                    self.matrix[row] = self.matrix[last]
+                    self.keys[row] = self.keys[last]
+                    self.ids[row] = self.ids[last]
+                    self.metas[row] = self.metas[last]
+                    self.row_of_id[self.ids[row]] = row
+                    self.row_of_key[int(self.keys[row])] = row
+                self.ids.pop()
+                self.metas.pop()
+                self.matrix = self.matrix[:last]
+                self.keys = self.keys[:last]
+            if removed:
+                self.hnsw.remove(np.asarray(removed, dtype=np.int64))
+                gone = set(removed)
+                for matches in self._filters.values():
+                    matches.keys -= gone
+                    matches.changed()
+            return removed
+
+    def row(self, id: str) -> int:
+        """The row of ``id``; unknown ids raise :class:`VectorError`."""
+        row = self.row_of_id.get(id)
+        if row is None:
+            raise VectorError(f"index {self.name!r} has no vector {id!r}", index=self.name, id=id)
+        return row
+
+    # ---- queries -------------------------------------------------------------------
+
+    def _recheck(self, keys: list[int], metas: Sequence[dict[str, Any]]) -> None:
+        """Brings the remembered filters up to date with written rows."""
+        if len(keys) * len(self._filters) > _FILTER_UPKEEP:
+            self._filters.clear()
+            return
+        for matches in self._filters.values():
+            for key, meta in zip(keys, metas, strict=True):
+                if matches.predicate(meta):
+                    matches.keys.add(key)
+                else:
+                    matches.keys.discard(key)
+            matches.changed()
+
+    def _allowed(self, filter: Filter) -> tuple[_Ints, _Ints] | None:
+        """The rows and keys whose metadata matches ``filter`` (None: no filter).
+
+        The metadata is scanned once per distinct filter; the filters used last are
+        remembered and kept current by later writes, which check only their own rows.
+        """
+        predicate = compile_filter(filter)
+        if predicate is None:
+            return None
+        cache_key = orjson.dumps(filter, option=orjson.OPT_SORT_KEYS)
+        matches = self._filters.get(cache_key)
+        if matches is None:
+            keys = self.keys.tolist()
+            matches = _Matches(
+                predicate, {keys[row] for row, meta in enumerate(self.metas) if predicate(meta)}
+            )
+            self._filters[cache_key] = matches
+            if len(self._filters) > _FILTER_CACHE:
+                self._filters.popitem(last=False)
+        else:
+            self._filters.move_to_end(cache_key)
+        return matches.arrays(self.row_of_key)
+
+    def query(
+        self,
+        query: npt.NDArray[np.float32],
+        top_k: int,
+        filter: Filter | None,
+        include_vector: bool,
+        min_score: float | None,
+    ) -> list[QueryResult]:
+        """The best ``top_k`` matches of ``filter``, best first."""
+        with self.lock:
+            found = self._allowed(filter) if filter else None
+            allowed = None if found is None else found[0]
+            size = self.count if allowed is None else len(allowed)
+            k = min(top_k, size)
+            if k == 0:
+                return []
+            if size <= self.settings.exact_threshold:
+                candidates = self.matrix if allowed is None else self.matrix[allowed]
+                hits, distances = exact_search(query, candidates, k, self.metric)
+                rows = hits if allowed is None else allowed[hits]
+            else:
+                keys, distances = self.hnsw.search(
+                    query,
+                    k,
+                    ef=max(self.settings.ef_search, k),
+                    filter=None if found is None else found[1],
+                )
+                rows = np.asarray([self.row_of_key[int(key)] for key in keys if key >= 0])
+            return self._results(rows, distances, include_vector, min_score)
+
+    def _results(
+        self,
+        rows: npt.NDArray[Any],
+        distances: npt.NDArray[np.float32],
+        include_vector: bool,
+        min_score: float | None,
+    ) -> list[QueryResult]:
+        results: list[QueryResult] = []
+        for row, distance in zip(rows.tolist(), distances.tolist(), strict=False):
+            score = score_of(distance, self.metric)
+            if min_score is not None and score < min_score:
+                break
+            vector = self.matrix[row].tolist() if include_vector else None
+            metadata = orjson.loads(orjson.dumps(self.metas[row]))
+            results.append(QueryResult(self.ids[row], score, metadata, vector))
+        return results
