@@ -14,6 +14,7 @@ from mastra.errors import (
     ContextLengthError,
     MalformedResponseError,
     MastraError,
+    OutputValidationError,
     ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
@@ -21,6 +22,7 @@ from mastra.errors import (
     StorageError,
     StreamError,
     ToolError,
+    UsageLimitError,
     VectorError,
     WorkflowError,
 )
@@ -40,6 +42,8 @@ ALL_ERRORS = [
     StorageError,
     StreamError,
     ToolError,
+    OutputValidationError,
+    UsageLimitError,
     VectorError,
     WorkflowError,
     *PROVIDER_ERRORS,
@@ -60,7 +64,7 @@ def test_codes_are_unique() -> None:
     assert len(codes) == len(set(codes))
 
 
-@pytest.mark.parametrize("cls", [ConfigError, VectorError, StreamError])
+@pytest.mark.parametrize("cls", [ConfigError, VectorError, StreamError, OutputValidationError])
 def test_value_errors_are_caught_as_value_error(cls: type[MastraError]) -> None:
     with pytest.raises(ValueError, match="bad"):
         raise cls("bad")

@@ -7,6 +7,7 @@ from types import ModuleType
 import pytest
 
 import mastra
+import mastra.agent
 import mastra.cache
 import mastra.errors
 import mastra.http
@@ -15,10 +16,12 @@ import mastra.rag
 import mastra.storage
 import mastra.streaming
 import mastra.testing
+import mastra.tools
 import mastra.vector
 
 PUBLIC_MODULES = [
     mastra,
+    mastra.agent,
     mastra.cache,
     mastra.errors,
     mastra.http,
@@ -27,6 +30,7 @@ PUBLIC_MODULES = [
     mastra.storage,
     mastra.streaming,
     mastra.testing,
+    mastra.tools,
     mastra.vector,
 ]
 

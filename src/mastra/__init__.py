@@ -5,7 +5,9 @@ subpackage (``mastra.vector``, and more to come).
 """
 
 from mastra._info import Info, info
+from mastra._mastra import Mastra
 from mastra._version import __version__
+from mastra.agent import Agent, AgentResult, AgentStream, Chunk
 from mastra.cache import LRUCache
 from mastra.errors import (
     AuthenticationError,
@@ -14,6 +16,7 @@ from mastra.errors import (
     ContextLengthError,
     MalformedResponseError,
     MastraError,
+    OutputValidationError,
     ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
@@ -21,12 +24,14 @@ from mastra.errors import (
     StorageError,
     StreamError,
     ToolError,
+    UsageLimitError,
     VectorError,
     WorkflowError,
 )
 from mastra.providers import Message, ModelResponse, ToolSpec, get_model
 from mastra.rag import HashingEmbedder
 from mastra.storage import InMemoryStorage, SQLiteStorage
+from mastra.tools import RunContext, Tool, ToolRegistry, tool
 from mastra.vector import (
     InMemoryVectorStore,
     SQLiteVectorStore,
@@ -37,8 +42,12 @@ from mastra.vector import (
 )
 
 __all__ = [
+    "Agent",
+    "AgentResult",
+    "AgentStream",
     "AuthError",
     "AuthenticationError",
+    "Chunk",
     "ConfigError",
     "ContextLengthError",
     "HashingEmbedder",
@@ -47,19 +56,25 @@ __all__ = [
     "Info",
     "LRUCache",
     "MalformedResponseError",
+    "Mastra",
     "MastraError",
     "Message",
     "ModelResponse",
+    "OutputValidationError",
     "ProviderError",
     "ProviderTimeoutError",
     "ProviderUnavailableError",
     "RateLimitError",
+    "RunContext",
     "SQLiteStorage",
     "SQLiteVectorStore",
     "StorageError",
     "StreamError",
+    "Tool",
     "ToolError",
+    "ToolRegistry",
     "ToolSpec",
+    "UsageLimitError",
     "VectorError",
     "WorkflowError",
     "__version__",
@@ -69,4 +84,5 @@ __all__ = [
     "info",
     "inner_product",
     "l2_squared",
+    "tool",
 ]

@@ -17,6 +17,8 @@ the class also derives from it, so ``except ValueError`` keeps working::
     │   ├── ProviderTimeoutError        (TimeoutError) no answer in time
     │   └── MalformedResponseError      a body or stream that cannot be understood
     ├── ToolError                       a tool call had bad arguments or failed
+    ├── OutputValidationError (ValueError) an agent's answer did not fit its output type
+    ├── UsageLimitError                 a run went past its token or tool-call limit
     ├── StorageError                    a store could not read or write
     ├── WorkflowError                   a workflow step or graph failed
     └── AuthError                       missing or invalid credentials
@@ -33,6 +35,7 @@ __all__ = [
     "ContextLengthError",
     "MalformedResponseError",
     "MastraError",
+    "OutputValidationError",
     "ProviderError",
     "ProviderTimeoutError",
     "ProviderUnavailableError",
@@ -40,6 +43,7 @@ __all__ = [
     "StorageError",
     "StreamError",
     "ToolError",
+    "UsageLimitError",
     "VectorError",
     "WorkflowError",
 ]
@@ -163,6 +167,22 @@ class ToolError(MastraError):
     """A tool was called with invalid arguments or failed while running."""
 
     code = "tool_error"
+
+
+class OutputValidationError(MastraError, ValueError):
+    """An agent's final answer did not follow its ``output_type``, even after the
+    corrective retry. ``context["text"]`` holds the last answer."""
+
+    code = "output_validation_error"
+
+
+class UsageLimitError(MastraError):
+    """A run went past a usage limit (``max_tokens_total``, ``max_tool_calls``).
+
+    ``context`` names the ``limit``, its ``value`` and what was ``used``.
+    """
+
+    code = "usage_limit_error"
 
 
 class StorageError(MastraError):

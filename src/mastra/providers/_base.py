@@ -259,8 +259,9 @@ def schema_of(output_schema: OutputSchema) -> tuple[str, dict[str, Any]]:
 def decode_output(
     text: str, output_schema: OutputSchema | None, provider: str, request_id: str | None
 ) -> Any:
-    """The answer decoded (and validated, for a pydantic model) per the output schema."""
-    if output_schema is None:
+    """The answer decoded (and validated, for a pydantic model) per the output schema;
+    ``None`` without a schema or without text (an answer that only calls tools)."""
+    if output_schema is None or not text:
         return None
     try:
         data = orjson.loads(text)

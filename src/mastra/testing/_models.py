@@ -41,6 +41,13 @@ def estimate_usage(messages: Sequence[Message], answer: str) -> Usage:
     return Usage(words_in, len(answer.split()))
 
 
+async def aclose(iterator: AsyncIterator[Any]) -> None:
+    """Closes an async generator now (not when it is garbage collected)."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
+
+
 async def events_of(response: ModelResponse) -> AsyncIterator[StreamEvent]:
     """Streams a complete response: its text word by word, then its tool calls."""
     if response.text:
@@ -295,13 +302,17 @@ class FunctionModel(Model):
         text: list[str] = []
         finished = False
         calls = False
-        async for item in function(messages, info):
-            event: StreamEvent = TextDelta(item) if isinstance(item, str) else item
-            if isinstance(event, TextDelta):
-                text.append(event.text)
-            calls = calls or isinstance(event, ToolCall)
-            finished = finished or isinstance(event, Finish)
-            yield event
+        items = function(messages, info)
+        try:
+            async for item in items:
+                event: StreamEvent = TextDelta(item) if isinstance(item, str) else item
+                if isinstance(event, TextDelta):
+                    text.append(event.text)
+                calls = calls or isinstance(event, ToolCall)
+                finished = finished or isinstance(event, Finish)
+                yield event
+        finally:
+            await aclose(items)
         if not finished:
             reason: FinishReason = "tool_calls" if calls else "stop"
             yield Finish(reason, estimate_usage(messages, "".join(text)), self.name)
@@ -317,8 +328,12 @@ class FunctionModel(Model):
         info = self._info(tools, output_schema, settings)
         history = list(as_messages(messages))
         if self.stream_function is not None:
-            async for event in self._streamed(self.stream_function, history, info):
-                yield event
+            events = self._streamed(self.stream_function, history, info)
+            try:
+                async for event in events:
+                    yield event
+            finally:
+                await aclose(events)
         elif self.function is not None:
             async for event in events_of(await self._call(self.function, history, info)):
                 yield event
