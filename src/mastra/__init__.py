@@ -1,14 +1,17 @@
 """mastra: agents, tools, workflows, memory and retrieval, on a compiled C++ core.
 
 The everyday names are importable from here; each concept also has its own
-subpackage (``mastra.vector``, and more to come).
+subpackage (``mastra.vector``, ``mastra.agent``...). Names are loaded on first use,
+so ``import mastra`` stays light: NumPy, pydantic and the HTTP stack are imported
+only by the parts that need them.
 """
 
-from mastra._info import Info, info
-from mastra._mastra import Mastra
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mastra._version import __version__
-from mastra.agent import Agent, AgentResult, AgentStream, Chunk
-from mastra.cache import LRUCache
 from mastra.errors import (
     AuthenticationError,
     AuthError,
@@ -28,18 +31,67 @@ from mastra.errors import (
     VectorError,
     WorkflowError,
 )
-from mastra.providers import Message, ModelResponse, ToolSpec, get_model
-from mastra.rag import HashingEmbedder
-from mastra.storage import InMemoryStorage, SQLiteStorage
-from mastra.tools import RunContext, Tool, ToolRegistry, tool
-from mastra.vector import (
-    InMemoryVectorStore,
-    SQLiteVectorStore,
-    cosine_similarity,
-    exact_search,
-    inner_product,
-    l2_squared,
-)
+
+if TYPE_CHECKING:
+    from mastra._info import Info, info
+    from mastra._mastra import Mastra
+    from mastra.agent import Agent, AgentResult, AgentStream, Chunk
+    from mastra.cache import LRUCache
+    from mastra.providers import Message, ModelResponse, ToolSpec, get_model
+    from mastra.rag import HashingEmbedder
+    from mastra.storage import InMemoryStorage, SQLiteStorage
+    from mastra.tools import RunContext, Tool, ToolRegistry, tool
+    from mastra.vector import (
+        InMemoryVectorStore,
+        SQLiteVectorStore,
+        cosine_similarity,
+        exact_search,
+        inner_product,
+        l2_squared,
+    )
+
+# Public name -> the module that defines it.
+_LAZY: dict[str, str] = {
+    "Agent": "mastra.agent",
+    "AgentResult": "mastra.agent",
+    "AgentStream": "mastra.agent",
+    "Chunk": "mastra.agent",
+    "HashingEmbedder": "mastra.rag",
+    "InMemoryStorage": "mastra.storage",
+    "InMemoryVectorStore": "mastra.vector",
+    "Info": "mastra._info",
+    "LRUCache": "mastra.cache",
+    "Mastra": "mastra._mastra",
+    "Message": "mastra.providers",
+    "ModelResponse": "mastra.providers",
+    "RunContext": "mastra.tools",
+    "SQLiteStorage": "mastra.storage",
+    "SQLiteVectorStore": "mastra.vector",
+    "Tool": "mastra.tools",
+    "ToolRegistry": "mastra.tools",
+    "ToolSpec": "mastra.providers",
+    "cosine_similarity": "mastra.vector",
+    "exact_search": "mastra.vector",
+    "get_model": "mastra.providers",
+    "info": "mastra._info",
+    "inner_product": "mastra.vector",
+    "l2_squared": "mastra.vector",
+    "tool": "mastra.tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mastra' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Agent",

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import numpy.typing as npt
 import orjson
 
 from mastra.errors import ConfigError
@@ -19,7 +17,12 @@ from mastra.providers._router import PRESETS, get_provider
 
 __all__ = ["OpenAIEmbedder", "get_embedder"]
 
-Vectors = npt.NDArray[np.float32]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Vectors = npt.NDArray[np.float32]
+
 MAX_BATCH = 2048
 
 
@@ -80,6 +83,8 @@ class OpenAIEmbedder:
         if isinstance(texts, str):
             raise ConfigError("embed takes a sequence of texts; use embed_query for one text")
         if not texts:
+            import numpy as np
+
             return np.zeros((0, self.dimensions or 0), dtype=np.float32)
         batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
         gate = asyncio.Semaphore(self.concurrency)
@@ -89,6 +94,8 @@ class OpenAIEmbedder:
                 return await self._embed_batch(batch)
 
         parts = await asyncio.gather(*(run(batch) for batch in batches))
+        import numpy as np
+
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     async def embed_query(self, text: str) -> Vectors:
@@ -120,10 +127,14 @@ class OpenAIEmbedder:
             data = sorted(orjson.loads(response.content)["data"], key=lambda d: d["index"])
             if len(data) != len(batch):
                 raise ValueError(f"{len(data)} embeddings for {len(batch)} inputs")
+            import numpy as np
+
             return np.stack([_vector(item["embedding"]) for item in data])
 
 
 def _vector(embedding: str | list[float]) -> Vectors:
+    import numpy as np  # only embeddings need NumPy: `import mastra` stays light
+
     if isinstance(embedding, str):
         return np.frombuffer(base64.b64decode(embedding), dtype=np.float32)
     return np.asarray(embedding, dtype=np.float32)
