@@ -99,7 +99,7 @@ HnswIndex::Impl::Impl(const HnswConfig& cfg)
       aux_offset((1 + 2 * cfg.m) * sizeof(std::uint32_t)),
       vector_offset(aux_offset + 3 * sizeof(float)),
       vector_bytes(cfg.dim * element_bytes(cfg.storage)),
-      block_size(round_up(vector_offset + cfg.dim * element_bytes(cfg.storage), 64)),
+      block_size(round_up(vector_offset + cfg.dim * element_bytes(cfg.storage), 16)),
       level_mult(1.0 / std::log(static_cast<double>(cfg.m))),
       rng(cfg.seed) {
   check_config(cfg);

@@ -3,7 +3,7 @@
  * @brief The state behind mastra::HnswIndex and the inline pieces of its hot path
  *        (node layout, vector encoding, distances). Internal to the core.
  *
- * Node layout on level 0, one fixed-size block per slot, cache-line aligned:
+ * Node layout on level 0, one fixed-size block per slot (16-byte aligned):
  *   uint32 count | uint32 links[m0] | float scale, norm_sq, inv_norm | vector (dim x T)
  * Upper levels: per slot with level L > 0, L arrays of (1 + m) uint32 (count, links).
  */
