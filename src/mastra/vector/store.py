@@ -148,6 +148,12 @@ def check_name(name: str) -> None:
         raise VectorError(f"index names are non-empty strings, got {name!r}", index=name)
 
 
+def check_dimension(dimension: int) -> None:
+    """Rejects a dimension that is not a positive integer."""
+    if not isinstance(dimension, int) or isinstance(dimension, bool) or dimension < 1:
+        raise VectorError(f"dimension must be a positive integer, got {dimension!r}")
+
+
 def as_matrix(vectors: npt.ArrayLike, dimension: int, index: str) -> npt.NDArray[np.float32]:
     """``vectors`` as a C-contiguous float32 ``(n, dimension)`` array of finite values."""
     try:

@@ -20,6 +20,7 @@ from mastra.vector.store import (
     as_matrix,
     canonical_metric,
     check_batch,
+    check_dimension,
     check_name,
     check_query,
     json_metadata,
@@ -75,8 +76,7 @@ class InMemoryVectorStore:
         """
         check_name(name)
         canonical = canonical_metric(metric)
-        if not isinstance(dimension, int) or isinstance(dimension, bool) or dimension < 1:
-            raise VectorError(f"dimension must be a positive integer, got {dimension!r}")
+        check_dimension(dimension)
         with self._lock:
             old = self._collections.get(name)
             if old is not None:

@@ -27,6 +27,7 @@ from mastra.vector.store import (
     as_matrix,
     canonical_metric,
     check_batch,
+    check_dimension,
     check_name,
     check_query,
     json_metadata,
@@ -311,8 +312,7 @@ class SQLiteVectorStore:
         """
         check_name(name)
         canonical = canonical_metric(metric)
-        if not isinstance(dimension, int) or isinstance(dimension, bool) or dimension < 1:
-            raise VectorError(f"dimension must be a positive integer, got {dimension!r}")
+        check_dimension(dimension)
         await self.open()
         await self._run(self._create_index_sync, name, dimension, canonical)
 
