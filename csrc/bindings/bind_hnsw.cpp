@@ -112,7 +112,11 @@ py::tuple search(const HnswIndex& index, py::handle queries, py::ssize_t k, py::
 }
 
 py::dict stats(const HnswIndex& index) {
-  const HnswStats s = index.stats();
+  HnswStats s;
+  {
+    py::gil_scoped_release release;  // stats walk every link
+    s = index.stats();
+  }
   py::dict d;
   d["size"] = s.size;
   d["slots"] = s.slots;
@@ -120,6 +124,7 @@ py::dict stats(const HnswIndex& index) {
   d["levels"] = s.levels;
   d["edges"] = s.edges;
   d["bytes"] = s.bytes;
+  d["unreachable"] = s.unreachable;
   d["nodes_per_level"] = py::cast(s.nodes_per_level);
   return d;
 }

@@ -268,4 +268,17 @@ def test_stats_describe_the_graph() -> None:
     assert stats["nodes_per_level"][1] < 3000
     assert 3000 <= stats["edges"] <= 3000 * 16 + 3000 * 8
     assert stats["bytes"] > 3000 * 8 * 4
+    assert stats["unreachable"] == 0
     assert "size=3000" in repr(index)
+
+
+def test_adds_leave_no_vector_unreachable() -> None:
+    # m=8 on 16-d Gaussian data: pruning sometimes drops the last link into a node,
+    # which the add then links again, so every vector can still be found.
+    vectors = np.random.default_rng(6).standard_normal((3000, 16)).astype(np.float32)
+    index = HNSWIndex(16, "l2", m=8, ef_construction=64)
+    for lo in range(0, 3000, 100):
+        index.add(np.arange(lo, lo + 100), vectors[lo : lo + 100], threads=1)
+        assert index.stats()["unreachable"] == 0
+        keys, _ = index.search(vectors[: lo + 100], k=1, ef=lo + 99)
+        assert (keys[:, 0] == np.arange(lo + 100)).all()

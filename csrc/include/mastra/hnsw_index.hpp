@@ -47,6 +47,7 @@ struct HnswStats {
   std::size_t levels = 0;     ///< levels of the graph
   std::size_t edges = 0;      ///< directed links on all levels
   std::size_t bytes = 0;      ///< memory held by vectors, links and keys
+  std::size_t unreachable = 0;  ///< live vectors no link path from the entry point reaches
   std::vector<std::size_t> nodes_per_level;
 };
 

@@ -179,4 +179,9 @@ void search_level(const HnswIndex::Impl& s, const simd::KernelTable& k, const Qu
   }
 }
 
+/// Links every live node that no level-0 link reaches any more (after an add, with
+/// the exclusive lock held): the nodes just `added` and those pruning left unlinked.
+void link_unreached(HnswIndex::Impl& s, const simd::KernelTable& k,
+                    const std::vector<std::uint32_t>& added);
+
 }  // namespace mastra::hnsw

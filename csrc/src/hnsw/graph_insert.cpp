@@ -65,6 +65,20 @@ void select_neighbours(const HnswIndex::Impl& s, const simd::KernelTable& k,
   sorted.resize(kept);
 }
 
+/// Updates the level-0 in-degrees when a link list changes from `before` to `after`.
+void recount_links(HnswIndex::Impl& s, const std::vector<std::uint32_t>& before,
+                   const std::vector<Candidate>& after) {
+  const auto kept = [&](std::uint32_t n) {
+    return std::any_of(after.begin(), after.end(), [n](const Candidate& c) { return c.slot == n; });
+  };
+  for (const Candidate& c : after) {
+    if (std::find(before.begin(), before.end(), c.slot) == before.end()) s.count_link(c.slot);
+  }
+  for (std::uint32_t n : before) {
+    if (!kept(n)) s.uncount_link(n);
+  }
+}
+
 /// Adds `slot` to the links of `neighbour` on `level`, pruning with the heuristic
 /// when the list is full.
 void link_back(HnswIndex::Impl& s, const simd::KernelTable& k, std::uint32_t neighbour,
@@ -80,6 +94,7 @@ void link_back(HnswIndex::Impl& s, const simd::KernelTable& k, std::uint32_t nei
   if (count < limit) {
     l[1 + count] = slot;
     l[0] = static_cast<std::uint32_t>(count + 1);
+    if (level == 0) s.count_link(slot);
     return;
   }
   std::vector<Candidate>& pool = sc.pool;
@@ -101,6 +116,10 @@ void link_back(HnswIndex::Impl& s, const simd::KernelTable& k, std::uint32_t nei
   std::sort(pool.begin(), pool.end(),
             [](const Candidate& a, const Candidate& b) { return a.distance < b.distance; });
   select_neighbours(s, k, pool, limit, sc);
+  if (level == 0) {
+    sc.links.assign(l + 1, l + 1 + count);
+    recount_links(s, sc.links, pool);
+  }
   for (std::size_t j = 0; j < pool.size(); ++j) l[1 + j] = pool[j].slot;
   l[0] = static_cast<std::uint32_t>(pool.size());
 }
@@ -127,6 +146,10 @@ void write_own_links(HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw:
     std::sort(pool.begin(), pool.end(),
               [](const Candidate& a, const Candidate& b) { return a.distance < b.distance; });
     select_neighbours(s, k, pool, limit, sc);
+  }
+  if (level == 0) {
+    sc.links.assign(own + 1, own + 1 + existing);
+    recount_links(s, sc.links, pool);
   }
   for (std::size_t j = 0; j < pool.size(); ++j) own[1 + j] = pool[j].slot;
   own[0] = static_cast<std::uint32_t>(pool.size());
@@ -211,10 +234,20 @@ void reset_if_empty(HnswIndex::Impl& s) {
   s.max_level = -1;
   s.free_slots.clear();
   s.key_to_slot.clear();
+  for (std::size_t i = 0; i < s.capacity; ++i) s.in_degree[i].store(0, std::memory_order_relaxed);
+  s.unlinked.clear();
 }
 
 /// Prepares a slot for a new vector: level, links storage, encoded data.
-void prepare_slot(HnswIndex::Impl& s, std::uint32_t slot, std::int64_t key, int level) {
+void prepare_slot(HnswIndex::Impl& s, std::uint32_t slot, std::int64_t key, int level,
+                  bool reused) {
+  if (reused) {  // the links the slot's former vector had are gone
+    const std::uint32_t* l = s.links0(slot);
+    const std::size_t count = std::min<std::size_t>(l[0], s.m0);
+    for (std::size_t j = 0; j < count; ++j) {
+      if (l[1 + j] < s.slots) s.uncount_link(l[1 + j]);
+    }
+  }
   s.keys_by_slot[slot] = key;
   s.deleted[slot] = 0;
   s.levels[slot] = static_cast<std::uint8_t>(level);
@@ -242,6 +275,7 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
   check_input(keys, vectors, n, dim);
   std::unique_lock lock(s.mutex);
   s.build_key_map();
+  s.ensure_in_degree();
 
   // Plan: the last occurrence of a key in the batch wins; existing keys are replaced.
   std::unordered_map<std::int64_t, std::size_t> last;
@@ -257,9 +291,10 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
     if (last[keys[i]] != i) continue;
     const std::uint32_t old = s.find_slot(keys[i]);
     if (old != hnsw::kNone) drop_slot(s, old, &pending);
+    const std::size_t slots_before = s.slots;
     const std::uint32_t slot = s.take_slot();
     pending[slot] = 1;
-    prepare_slot(s, slot, keys[i], s.random_level());
+    prepare_slot(s, slot, keys[i], s.random_level(), slot < slots_before);
     s.key_to_slot[keys[i]] = slot;
     ++s.live;
     rows.push_back(i);
@@ -284,6 +319,7 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
     reset_if_empty(s);
     throw;
   }
+  hnsw::link_unreached(s, kernels, planned);
 }
 
 std::size_t HnswIndex::remove(const std::int64_t* keys, std::size_t n) {

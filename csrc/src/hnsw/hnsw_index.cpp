@@ -193,7 +193,29 @@ void HnswIndex::Impl::reserve(std::size_t new_capacity) {
   upper_owned.resize(new_capacity);
   upper.resize(new_capacity, nullptr);
   node_locks.reset(new hnsw::SpinLock[new_capacity]);
+  if (in_degree) {
+    std::unique_ptr<std::atomic<std::uint32_t>[]> grown(
+        new std::atomic<std::uint32_t>[new_capacity]);
+    for (std::size_t i = 0; i < new_capacity; ++i) {
+      grown[i].store(i < capacity ? in_degree[i].load(std::memory_order_relaxed) : 0,
+                     std::memory_order_relaxed);
+    }
+    in_degree = std::move(grown);
+  }
   capacity = new_capacity;
+}
+
+void HnswIndex::Impl::ensure_in_degree() {
+  if (in_degree) return;
+  in_degree.reset(new std::atomic<std::uint32_t>[capacity]);
+  for (std::size_t i = 0; i < capacity; ++i) in_degree[i].store(0, std::memory_order_relaxed);
+  for (std::size_t slot = 0; slot < slots; ++slot) {
+    const std::uint32_t* l = links0(static_cast<std::uint32_t>(slot));
+    const std::size_t count = std::min<std::size_t>(l[0], m0);
+    for (std::size_t j = 0; j < count; ++j) {
+      if (l[1 + j] < slots) count_link(l[1 + j]);
+    }
+  }
 }
 
 std::uint32_t HnswIndex::Impl::take_slot() {
@@ -277,6 +299,40 @@ void HnswIndex::set_ef_search(std::size_t ef) {
 
 bool HnswIndex::read_only() const noexcept { return impl_->read_only(); }
 
+namespace {
+
+/// Live slots that no path of links (on any level) from the entry point reaches:
+/// no search can return them.
+std::size_t count_unreachable(const HnswIndex::Impl& s) {
+  if (s.entry == hnsw::kNone) return 0;
+  std::vector<std::uint8_t> seen(s.slots, 0);
+  std::vector<std::uint32_t> stack{s.entry};
+  seen[s.entry] = 1;
+  while (!stack.empty()) {
+    const std::uint32_t slot = stack.back();
+    stack.pop_back();
+    for (int level = 0; level <= s.levels[slot]; ++level) {
+      if (level > 0 && s.upper[slot] == nullptr) break;
+      const std::uint32_t* l = s.links(slot, level);
+      const std::size_t count = std::min<std::size_t>(l[0], s.max_links(level));
+      for (std::size_t j = 0; j < count; ++j) {
+        const std::uint32_t n = l[1 + j];
+        if (n < s.slots && seen[n] == 0) {
+          seen[n] = 1;
+          stack.push_back(n);
+        }
+      }
+    }
+  }
+  std::size_t unreachable = 0;
+  for (std::size_t slot = 0; slot < s.slots; ++slot) {
+    unreachable += s.deleted[slot] == 0 && seen[slot] == 0;
+  }
+  return unreachable;
+}
+
+}  // namespace
+
 HnswStats HnswIndex::stats() const {
   std::shared_lock lock(impl_->mutex);
   const Impl& s = *impl_;
@@ -297,6 +353,7 @@ HnswStats HnswIndex::stats() const {
   }
   st.bytes = st.capacity * (s.block_size + sizeof(std::int64_t) + 2) + upper_bytes +
              s.key_to_slot.size() * 32;
+  st.unreachable = count_unreachable(s);
   return st;
 }
 

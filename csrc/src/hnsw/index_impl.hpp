@@ -114,6 +114,23 @@ struct HnswIndex::Impl {
   mutable std::shared_mutex mutex;
   std::mutex entry_mutex;
 
+  // ---- level-0 in-degrees, kept while adding, to find nodes no link reaches ----
+  std::unique_ptr<std::atomic<std::uint32_t>[]> in_degree;  // null until the first add
+  std::mutex unlinked_mutex;
+  std::vector<std::uint32_t> unlinked;  // nodes whose in-degree fell to zero
+
+  /// Counts a new level-0 link to `target`.
+  void count_link(std::uint32_t target) noexcept {
+    in_degree[target].fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Forgets a level-0 link to `target`, noting it when no link reaches it any more.
+  void uncount_link(std::uint32_t target) {
+    if (in_degree[target].fetch_sub(1, std::memory_order_relaxed) == 1) {
+      std::lock_guard<std::mutex> guard(unlinked_mutex);
+      unlinked.push_back(target);
+    }
+  }
+
   bool read_only() const noexcept { return mapping != nullptr; }
 
   // ---- node access ----
@@ -190,6 +207,8 @@ struct HnswIndex::Impl {
   void reserve(std::size_t new_capacity);
   std::uint32_t take_slot();
   int random_level();
+  /// Counts the level-0 in-degree of every slot (once, before the first add).
+  void ensure_in_degree();
   void build_key_map() const;
   std::uint32_t find_slot(std::int64_t key) const;
 };

@@ -150,7 +150,8 @@ class HNSWIndex:
         return self._index.keys()
 
     def stats(self) -> dict[str, Any]:
-        """Size, slots, levels, edges, bytes and nodes per level."""
+        """Size, slots, levels, edges, bytes, nodes per level, and ``unreachable``:
+        live vectors that no link path reaches (kept at 0 by every add)."""
         return self._index.stats()
 
     def __len__(self) -> int:
