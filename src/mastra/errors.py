@@ -20,6 +20,7 @@ the class also derives from it, so ``except ValueError`` keeps working::
     ├── OutputValidationError (ValueError) an agent's answer did not fit its output type
     ├── UsageLimitError                 a run went past its token or tool-call limit
     ├── StorageError                    a store could not read or write
+    ├── WorkingMemoryError (ValueError) a working-memory update did not fit its schema
     ├── WorkflowError                   a workflow step or graph failed
     └── AuthError                       missing or invalid credentials
 """
@@ -46,6 +47,7 @@ __all__ = [
     "UsageLimitError",
     "VectorError",
     "WorkflowError",
+    "WorkingMemoryError",
 ]
 
 
@@ -189,6 +191,13 @@ class StorageError(MastraError):
     """A storage backend could not read or write."""
 
     code = "storage_error"
+
+
+class WorkingMemoryError(MastraError, ValueError):
+    """A working-memory update was refused (wrong kind of value, or an object that does
+    not validate against the memory's schema); the stored working memory is unchanged."""
+
+    code = "working_memory_error"
 
 
 class WorkflowError(MastraError):

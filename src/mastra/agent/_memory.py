@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from mastra.providers import Message
+from mastra.tools import Tool
 
-__all__ = ["Memory"]
+__all__ = ["Memory", "memory_tools"]
 
 
 @runtime_checkable
@@ -17,7 +18,9 @@ class Memory(Protocol):
 
     An agent with a memory uses it only for runs given a ``thread_id``: it puts the
     recalled messages after its instructions and before the new input, and after the
-    run keeps the input and every message the run produced.
+    run keeps the input and every message the run produced. A memory may also define
+    ``tools() -> Sequence[Tool]``: tools offered to the model in those runs (as
+    :class:`mastra.memory.Memory` offers ``updateWorkingMemory``).
     """
 
     async def recall(
@@ -37,3 +40,11 @@ class Memory(Protocol):
     ) -> None:
         """Keeps the run's new messages in the thread."""
         ...
+
+
+def memory_tools(memory: Memory) -> dict[str, Tool]:
+    """The tools a memory offers the model, by name (none unless it defines ``tools()``)."""
+    tools = getattr(memory, "tools", None)
+    if not callable(tools):
+        return {}
+    return {tool.name: tool for tool in tools() if isinstance(tool, Tool)}

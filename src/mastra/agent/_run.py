@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from pydantic import ValidationError
 
+from mastra.agent._memory import memory_tools
 from mastra.agent._output import OutputSpec, describe_problem
 from mastra.agent._result import AgentFinishReason, AgentResult, Step, ToolResult
 from mastra.errors import OutputValidationError, ToolError, UsageLimitError
 from mastra.providers import Message, ModelResponse, ToolCall, ToolSpec, Usage
-from mastra.tools import RunContext
+from mastra.tools import RunContext, Tool
 
 if TYPE_CHECKING:
     from mastra.agent._agent import Agent
@@ -55,6 +56,7 @@ class Run:
         self.finish_reason: AgentFinishReason = "stop"
         self.value: Any = None
         self.text = ""
+        self.memory_tools: dict[str, Tool] = {}
 
     @staticmethod
     def new_id() -> str:
@@ -77,12 +79,19 @@ class Run:
         if memory is not None and thread is not None:
             recalled = await memory.recall(thread, resource_id=self.ctx.resource_id, query=new)
             self.messages.extend(recalled)
+            self.memory_tools = memory_tools(memory)
         self.start = len(self.messages)
         self.messages.extend(new)
 
     def specs(self) -> Sequence[ToolSpec] | None:
-        """The tools offered in the coming step (read afresh: the registry may change)."""
-        return self.agent.tools.specs() or None
+        """The tools offered in the coming step (read afresh: the registry may change),
+        then the memory's tools whose names the agent's tools do not take."""
+        specs = self.agent.tools.specs()
+        if self.memory_tools:
+            registry = self.agent.tools
+            extra = [t.spec for name, t in self.memory_tools.items() if name not in registry]
+            specs = (*specs, *extra)
+        return specs or None
 
     def model_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of the model call for the coming step."""
@@ -171,10 +180,10 @@ class Run:
         return tuple(outcomes)  # type: ignore[arg-type]
 
     async def _call(self, call: ToolCall) -> ToolResult:
-        tool = self.agent.tools.get(call.name)
+        tool = self.agent.tools.get(call.name) or self.memory_tools.get(call.name)
         try:
             if tool is None:
-                known = ", ".join(repr(s.name) for s in self.agent.tools.specs()) or "none"
+                known = ", ".join(repr(s.name) for s in self.specs() or ()) or "none"
                 raise ToolError(f"unknown tool {call.name!r} (tools: {known})", tool=call.name)
             content = await tool.run(call.arguments, self.ctx)
         except ToolError as exc:
