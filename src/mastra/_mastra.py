@@ -59,6 +59,10 @@ class Mastra:
         self.storage = storage
         self._vectors = dict(vectors or {})
         self._workflows = dict(workflows or {})
+        for workflow in self._workflows.values():
+            attach = getattr(workflow, "attach_mastra", None)
+            if attach is not None:
+                attach(self)
         self.config: Mapping[str, Any] = MappingProxyType(dict(config or {}))
         self._stack: AsyncExitStack | None = None
 
