@@ -19,6 +19,7 @@ Example:
 from mastra.storage._memory import InMemoryStorage
 from mastra.storage._sqlite import SQLiteStorage, Synchronous
 from mastra.storage._types import (
+    AuditEntry,
     Message,
     MessagePage,
     MessageRange,
@@ -31,6 +32,7 @@ from mastra.storage._types import (
 )
 
 __all__ = [
+    "AuditEntry",
     "InMemoryStorage",
     "Message",
     "MessagePage",

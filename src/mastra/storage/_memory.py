@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from mastra.errors import StorageError
 from mastra.storage._gate import WriterGate
 from mastra.storage._types import (
+    AuditEntry,
     Message,
     MessagePage,
     MessageRange,
@@ -42,6 +43,7 @@ class _State:
     resources: dict[str, Resource] = field(default_factory=dict)
     snapshots: dict[tuple[str, str], WorkflowSnapshot] = field(default_factory=dict)
     seq: int = 0
+    audit: list[AuditEntry] = field(default_factory=list)
 
     def copy(self) -> _State:
         # Records are frozen, so copying the dicts is a full snapshot.
@@ -51,6 +53,7 @@ class _State:
             dict(self.resources),
             dict(self.snapshots),
             self.seq,
+            list(self.audit),
         )
 
     def thread_messages(self, thread_id: str) -> list[tuple[int, int, Message]]:
@@ -402,6 +405,30 @@ class InMemoryStorage:
             rows.sort(
                 key=lambda s: (to_micros(s.updated_at), s.workflow_name, s.run_id), reverse=True
             )
+            return rows[offset : offset + limit]
+
+        return await self._read(op)
+
+    # ---- audit log ------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Appends an entry to the audit log; returns it with its ``id``."""
+
+        def op(state: _State) -> AuditEntry:
+            stored = replace(entry, id=len(state.audit) + 1)
+            state.audit.append(stored)
+            return stored
+
+        return await self._write(op)
+
+    async def list_audit(
+        self, *, principal: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first, optionally of one principal."""
+        check_page(limit, offset)
+
+        def op(state: _State) -> list[AuditEntry]:
+            rows = [e for e in reversed(state.audit) if principal in (None, e.principal)]
             return rows[offset : offset + limit]
 
         return await self._read(op)

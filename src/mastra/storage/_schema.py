@@ -58,7 +58,25 @@ _V2 = (
     "CREATE INDEX snapshots_by_update ON workflow_snapshots (updated_at)",
 )
 
-_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2}
+# Version 3 adds the server's audit log, append-only: triggers refuse updates and deletes.
+_V3 = (
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time INTEGER NOT NULL,
+        principal TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        request_id TEXT
+    )""",
+    "CREATE INDEX audit_by_principal ON audit_log (principal, id)",
+    """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+)
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2, 3: _V3}
 SCHEMA_VERSION = max(_MIGRATIONS)
 """The schema version this mastra writes."""
 

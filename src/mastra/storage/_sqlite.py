@@ -19,6 +19,7 @@ from mastra.storage import _sqlite_ops as ops
 from mastra.storage._gate import WriterGate
 from mastra.storage._schema import migrate
 from mastra.storage._types import (
+    AuditEntry,
     Message,
     MessagePage,
     MessageRange,
@@ -416,3 +417,16 @@ class SQLiteStorage:
         """Snapshots, most recently updated first, optionally of one workflow or status."""
         check_page(limit, offset)
         return await self._read(ops.list_snapshots, workflow_name, status, limit, offset)
+
+    # ---- audit log ------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Appends an entry to the audit log; returns it with its ``id``."""
+        return await self._write(ops.append_audit, entry)
+
+    async def list_audit(
+        self, *, principal: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first, optionally of one principal."""
+        check_page(limit, offset)
+        return await self._read(ops.list_audit, principal, limit, offset)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from mastra.errors import StorageError
 from mastra.storage._types import (
+    AuditEntry,
     Message,
     MessagePage,
     Resource,
@@ -31,6 +33,7 @@ from mastra.storage._types import (
 _THREAD = "SELECT id, resource_id, title, metadata, created_at, updated_at FROM threads"
 _MESSAGE = "SELECT created_at, seq, id, thread_id, resource_id, role, content FROM messages"
 _SNAPSHOT = "SELECT workflow_name, run_id, snapshot, status, updated_at FROM workflow_snapshots"
+_AUDIT = "SELECT principal, action, target, outcome, request_id, time, id FROM audit_log"
 _Row = tuple[Any, ...]
 
 
@@ -284,3 +287,32 @@ def list_snapshots(
         (workflow_name, status, limit, offset),
     ).fetchall()
     return [_snapshot(r) for r in rows]
+
+
+# ---- audit log ------------------------------------------------------------------------
+
+
+def append_audit(conn: sqlite3.Connection, entry: AuditEntry) -> AuditEntry:
+    cursor = conn.execute(
+        """INSERT INTO audit_log (time, principal, action, target, outcome, request_id)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        (
+            to_micros(entry.time),
+            entry.principal,
+            entry.action,
+            entry.target,
+            entry.outcome,
+            entry.request_id,
+        ),
+    )
+    return replace(entry, id=int(cursor.lastrowid or 0))
+
+
+def list_audit(
+    conn: sqlite3.Connection, principal: str | None, limit: int, offset: int
+) -> list[AuditEntry]:
+    rows = conn.execute(
+        f"""{_AUDIT} WHERE (?1 IS NULL OR principal = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3""",
+        (principal, limit, offset),
+    ).fetchall()
+    return [AuditEntry(r[0], r[1], r[2], r[3], r[4], from_micros(r[5]), r[6]) for r in rows]

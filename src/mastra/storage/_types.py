@@ -13,6 +13,7 @@ import orjson
 from mastra.errors import StorageError
 
 __all__ = [
+    "AuditEntry",
     "Message",
     "MessagePage",
     "MessageRange",
@@ -150,6 +151,29 @@ class WorkflowSnapshot:
     snapshot: dict[str, Any]
     status: str
     updated_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log: who did, or was refused, what.
+
+    Attributes:
+        principal: Who acted (``"anonymous"`` when unauthenticated).
+        action: What was asked (``"POST /api/agents/{agentId}/generate"``...).
+        target: What it was asked of (the request path).
+        outcome: The HTTP status, or why it was refused (``"forbidden"``...).
+        request_id: The request's id, to find its log line.
+        time: When it happened (UTC).
+        id: Its position in the log (0 until stored).
+    """
+
+    principal: str
+    action: str
+    target: str
+    outcome: str
+    request_id: str | None = None
+    time: datetime = field(default_factory=utcnow)
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -330,6 +354,17 @@ class Storage(Protocol):
         offset: int = 0,
     ) -> list[WorkflowSnapshot]:
         """Snapshots, most recently updated first, optionally of one workflow or status."""
+        ...
+
+    async def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Appends an entry to the audit log (never changed afterwards); returns it
+        with its ``id``."""
+        ...
+
+    async def list_audit(
+        self, *, principal: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first, optionally of one principal."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
