@@ -1,0 +1,160 @@
+"""``create_app``: the ASGI application serving a :class:`~mastra.Mastra`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from mastra._mastra import Mastra
+from mastra.server._agents import agent_routes
+from mastra.server._audit import audit_routes, record_audit
+from mastra.server._auth import Principal
+from mastra.server._config import ServerConfig
+from mastra.server._errors import ApiError, JSONResponse, exception_handlers, status_of
+from mastra.server._health import CircuitCollector, health_routes
+from mastra.server._memory import memory_routes
+from mastra.server._metrics import CONTENT_TYPE_LATEST
+from mastra.server._middleware import OperationsMiddleware, ReloadableCORS
+from mastra.server._openapi import SWAGGER_UI, openapi_document
+from mastra.server._reload import apply_config
+from mastra.server._routing import ApiRoute, Endpoint
+from mastra.server._state import ServerState, state_of
+from mastra.server._tools import tool_routes
+from mastra.server._vectors import vector_routes
+
+__all__ = ["api_routes", "create_app"]
+
+_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def _metrics(request: Request) -> Response:
+    return Response(state_of(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _swagger(request: Request) -> Response:
+    return HTMLResponse(SWAGGER_UI)
+
+
+def api_routes() -> list[ApiRoute]:
+    """Every route the server has, in the order they are matched."""
+    routes = [*agent_routes(), *tool_routes(), *memory_routes(), *vector_routes()]
+    routes += [*audit_routes(), *health_routes()]
+    routes.append(ApiRoute("GET", "/metrics", _metrics, None, "Prometheus metrics", tag="ops"))
+    routes.append(ApiRoute("GET", "/swagger-ui", _swagger, None, "API browser", tag="ops"))
+    document = openapi_document(routes)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
+    routes.append(ApiRoute("GET", "/api/openapi.json", openapi, None, "This document", tag="ops"))
+    return routes
+
+
+async def _principal(state: ServerState, request: Request, route: ApiRoute) -> Principal | None:
+    if state.auth is None or route.permission is None:
+        return None
+    try:
+        principal = state.auth.authenticate(request)
+    except ApiError:
+        await record_audit(state, request, "anonymous", route.path, "unauthenticated")
+        raise
+    if not principal.allows(route.permission):
+        await record_audit(state, request, principal.name, route.path, "forbidden")
+        raise ApiError(403, f"permission {route.permission!r} required")
+    return principal
+
+
+def _guarded(route: ApiRoute, state: ServerState) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        principal = await _principal(state, request, route)
+        request.scope["mastra.principal"] = principal
+        name = principal.name if principal is not None else None
+        limiter = state.limiter
+        if limiter is not None and route.permission is not None:
+            client = request.client.host if request.client else "unknown"
+            try:
+                limiter.check(name or f"ip:{client}")
+            except ApiError:
+                who = name or f"anonymous@{client}"
+                await record_audit(state, request, who, route.path, "rate_limited")
+                raise
+        audited = name is not None and request.method in _MUTATING
+        try:
+            response = await route.endpoint(request)
+        except Exception as exc:
+            if audited:
+                await record_audit(state, request, str(name), route.path, str(status_of(exc)))
+            raise
+        if audited:
+            await record_audit(state, request, str(name), route.path, str(response.status_code))
+        return response
+
+    endpoint.__name__ = route.endpoint.__name__
+    return endpoint
+
+
+def _lifespan(mastra: Mastra | None) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if mastra is None:
+            yield
+            return
+        async with mastra:
+            yield
+
+    return lifespan
+
+
+def create_app(
+    mastra: Mastra,
+    config: ServerConfig | None = None,
+    *,
+    routes: Sequence[ApiRoute] | None = None,
+    open_mastra: bool = True,
+) -> Starlette:
+    """The ASGI application serving ``mastra``'s agents, tools and vector stores on
+    Mastra's HTTP API, with health, metrics and OpenAPI routes.
+
+    Args:
+        mastra: The registry to serve.
+        config: The settings (``ServerConfig()``: defaults and ``MASTRA_*``).
+        routes: The routes (:func:`api_routes` by default).
+        open_mastra: Whether the app's lifespan opens ``mastra`` (``async with``) at
+            start and closes it (storage, vector stores, HTTP clients) at shutdown.
+
+    Returns:
+        A Starlette app; ``app.state.mastra_server`` holds its :class:`ServerState`.
+
+    Example:
+        >>> from mastra import Agent, Mastra
+        >>> from mastra.testing import TestModel
+        >>> app = create_app(Mastra(agents=[Agent("echo", "Echo.", TestModel(text="hi"))]))
+        >>> # uvicorn.run(app, port=4111)
+    """
+    config = config or ServerConfig()
+    state = ServerState(mastra, config)
+    apply_config(state, config)
+    state.metrics.add_collector(CircuitCollector(state))
+    starlette_routes = []
+    for route in routes if routes is not None else api_routes():
+        endpoint = _guarded(route, state)
+        state.route_templates[endpoint] = route.path
+        starlette_routes.append(Route(route.path, endpoint, methods=[route.method]))
+    app = Starlette(
+        routes=starlette_routes,
+        middleware=[
+            Middleware(OperationsMiddleware, state=state),
+            Middleware(ReloadableCORS, state=state),
+        ],
+        exception_handlers=exception_handlers(),
+        lifespan=_lifespan(mastra if open_mastra else None),
+    )
+    app.state.mastra_server = state
+    return app

@@ -1,0 +1,78 @@
+"""Applying settings to a running server, and reloading them from their file (on
+SIGHUP or when the file changes) without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from mastra.errors import ConfigError
+from mastra.server._auth import Authenticator, RateLimiter
+from mastra.server._config import ServerConfig, load_config
+from mastra.server._state import ServerState
+
+__all__ = ["RESTART_FIELDS", "ConfigReloader", "apply_config"]
+
+logger = logging.getLogger("mastra.server")
+
+RESTART_FIELDS = ("host", "port")
+"""Settings a running server cannot change: a reload reports them and keeps the old."""
+
+
+def apply_config(state: ServerState, config: ServerConfig) -> None:
+    """Makes ``config`` the server's settings: auth keys and roles, rate limits, CORS,
+    body limit, timeouts, drain timeout and log level take effect at once."""
+    state.auth = Authenticator(config) if config.auth_required() else None
+    state.limiter = RateLimiter(config.rate_limit, config.rate_burst) if config.rate_limit else None
+    state.lifecycle.drain_timeout = config.drain_timeout
+    logging.getLogger("mastra").setLevel(config.log_level)
+    state.config = config  # last: readers see the old settings or all of the new
+
+
+class ConfigReloader:
+    """Reloads the settings file into a running server.
+
+    Args:
+        state: The server's state.
+        path: The settings file.
+        overrides: The command-line values (they keep winning).
+    """
+
+    def __init__(self, state: ServerState, path: str | Path, overrides: dict[str, Any]) -> None:
+        self.state = state
+        self.path = Path(path)
+        self.overrides = dict(overrides)
+
+    def reload(self) -> bool:
+        """Reads and applies the file; an invalid one is logged and the settings stay.
+
+        Returns:
+            Whether the new settings were applied.
+        """
+        try:
+            new = load_config(self.path, **self.overrides)
+        except ConfigError as exc:
+            logger.error("config reload rejected, keeping the current settings: %s", exc)
+            return False
+        old = self.state.config
+        kept = {name: getattr(old, name) for name in RESTART_FIELDS}
+        changed = [name for name, value in kept.items() if getattr(new, name) != value]
+        if changed:
+            logger.warning("config reload: %s need a restart; unchanged", ", ".join(changed))
+            new = new.model_copy(update=kept)
+        apply_config(self.state, new)
+        logger.info("config reloaded from %s", self.path)
+        return True
+
+    async def watch(self) -> None:
+        """Reloads whenever the file changes (with ``watchfiles``; runs until cancelled)."""
+        try:
+            from watchfiles import awatch
+        except ImportError:  # pragma: no cover - watchfiles comes with uvicorn[standard]
+            logger.info("watchfiles is not installed: reload with SIGHUP")
+            await asyncio.Event().wait()
+            return
+        async for _ in awatch(self.path):
+            self.reload()

@@ -1,0 +1,85 @@
+"""`mastra serve` in a subprocess: the default app, and SIGTERM during open streams."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import httpx
+import orjson
+import pytest
+
+from mastra.streaming import aiter_sse
+
+from .conftest import Launch
+
+
+def test_serve_without_a_target_runs_the_offline_default_app(launch: Launch) -> None:
+    process, url = launch()
+    agents = httpx.get(url + "/api/agents").json()
+    assert agents
+    name = next(iter(agents))
+    result = httpx.post(f"{url}/api/agents/{name}/generate", json={"messages": "hi"}).json()
+    assert result["text"]
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+
+
+async def _stream(url: str, words: int, opened: asyncio.Event, count: list[int]) -> list[str]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        body = {"messages": f"n={words}"}
+        async with client.stream("POST", url + "/api/agents/slow/stream", json=body) as response:
+            types: list[str] = []
+            async for event in aiter_sse(response.aiter_bytes()):
+                types.append(
+                    event.data if event.data == "[DONE]" else orjson.loads(event.data)["type"]
+                )
+                if len(types) == 1:
+                    count[0] += 1
+                    if count[0] == 20:
+                        opened.set()
+            return types
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_drains_open_streams_and_exits_0(launch: Launch, workers: str) -> None:
+    env = {"MASTRA_DRAIN_TIMEOUT": "1.5"}
+    process, url = launch("tests/server/apps.py:create", "--workers", workers, env=env)
+
+    async def scenario() -> tuple[list[list[str]], float]:
+        opened = asyncio.Event()
+        count = [0]
+        tasks = [
+            asyncio.ensure_future(_stream(url, 8 if i % 2 else 400, opened, count))
+            for i in range(20)
+        ]
+        await asyncio.wait_for(opened.wait(), 20)
+        start = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        results = await asyncio.wait_for(asyncio.gather(*tasks), 20)
+        return results, time.monotonic() - start
+
+    results, elapsed = asyncio.run(scenario())
+    assert process.wait(timeout=15) == 0
+    finished = [r for r in results if "finish" in r]
+    cut = [r for r in results if "error" in r]
+    assert len(finished) == 10
+    assert len(cut) == 10
+    assert all(r[-1] == "[DONE]" for r in results)
+    assert elapsed < 6
+
+
+def test_workers_share_the_port_sum_their_metrics_and_stop_cleanly(launch: Launch) -> None:
+    process, url = launch("tests/server/apps.py:create", "--workers", "2")
+    with httpx.Client(base_url=url) as client:
+        for _ in range(12):
+            assert client.post("/api/agents/echo/generate", json={"messages": "x"}).is_success
+    text = httpx.get(url + "/metrics").text
+    route = 'route="/api/agents/{agentId}/generate",status="200"'
+    line = next(
+        x for x in text.splitlines() if x.startswith("mastra_http_requests_total") and route in x
+    )
+    assert float(line.rsplit(" ", 1)[1]) == 12
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
