@@ -18,6 +18,7 @@ import mastra.streaming
 import mastra.testing
 import mastra.tools
 import mastra.vector
+import mastra.workflows
 
 PUBLIC_MODULES = [
     mastra,
@@ -32,6 +33,7 @@ PUBLIC_MODULES = [
     mastra.testing,
     mastra.tools,
     mastra.vector,
+    mastra.workflows,
 ]
 
 

@@ -30,6 +30,7 @@ from mastra.errors import (
     UsageLimitError,
     VectorError,
     WorkflowError,
+    WorkingMemoryError,
 )
 
 if TYPE_CHECKING:
@@ -37,8 +38,9 @@ if TYPE_CHECKING:
     from mastra._mastra import Mastra
     from mastra.agent import Agent, AgentResult, AgentStream, Chunk
     from mastra.cache import LRUCache
+    from mastra.memory import Memory, SemanticRecall, WorkingMemory
     from mastra.providers import Message, ModelResponse, ToolSpec, get_model
-    from mastra.rag import HashingEmbedder
+    from mastra.rag import Document, HashingEmbedder, ingest, retrieve, vector_query_tool
     from mastra.storage import InMemoryStorage, SQLiteStorage
     from mastra.tools import RunContext, Tool, ToolRegistry, tool
     from mastra.vector import (
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         inner_product,
         l2_squared,
     )
+    from mastra.workflows import Step, Workflow, step
 
 # Public name -> the module that defines it.
 _LAZY: dict[str, str] = {
@@ -56,27 +59,37 @@ _LAZY: dict[str, str] = {
     "AgentResult": "mastra.agent",
     "AgentStream": "mastra.agent",
     "Chunk": "mastra.agent",
+    "Document": "mastra.rag",
     "HashingEmbedder": "mastra.rag",
     "InMemoryStorage": "mastra.storage",
     "InMemoryVectorStore": "mastra.vector",
     "Info": "mastra._info",
     "LRUCache": "mastra.cache",
     "Mastra": "mastra._mastra",
+    "Memory": "mastra.memory",
     "Message": "mastra.providers",
     "ModelResponse": "mastra.providers",
     "RunContext": "mastra.tools",
     "SQLiteStorage": "mastra.storage",
     "SQLiteVectorStore": "mastra.vector",
+    "SemanticRecall": "mastra.memory",
+    "Step": "mastra.workflows",
     "Tool": "mastra.tools",
     "ToolRegistry": "mastra.tools",
     "ToolSpec": "mastra.providers",
+    "Workflow": "mastra.workflows",
+    "WorkingMemory": "mastra.memory",
     "cosine_similarity": "mastra.vector",
     "exact_search": "mastra.vector",
     "get_model": "mastra.providers",
     "info": "mastra._info",
+    "ingest": "mastra.rag",
     "inner_product": "mastra.vector",
     "l2_squared": "mastra.vector",
+    "retrieve": "mastra.rag",
+    "step": "mastra.workflows",
     "tool": "mastra.tools",
+    "vector_query_tool": "mastra.rag",
 }
 
 
@@ -102,6 +115,7 @@ __all__ = [
     "Chunk",
     "ConfigError",
     "ContextLengthError",
+    "Document",
     "HashingEmbedder",
     "InMemoryStorage",
     "InMemoryVectorStore",
@@ -110,6 +124,7 @@ __all__ = [
     "MalformedResponseError",
     "Mastra",
     "MastraError",
+    "Memory",
     "Message",
     "ModelResponse",
     "OutputValidationError",
@@ -120,6 +135,8 @@ __all__ = [
     "RunContext",
     "SQLiteStorage",
     "SQLiteVectorStore",
+    "SemanticRecall",
+    "Step",
     "StorageError",
     "StreamError",
     "Tool",
@@ -128,13 +145,20 @@ __all__ = [
     "ToolSpec",
     "UsageLimitError",
     "VectorError",
+    "Workflow",
     "WorkflowError",
+    "WorkingMemory",
+    "WorkingMemoryError",
     "__version__",
     "cosine_similarity",
     "exact_search",
     "get_model",
     "info",
+    "ingest",
     "inner_product",
     "l2_squared",
+    "retrieve",
+    "step",
     "tool",
+    "vector_query_tool",
 ]
