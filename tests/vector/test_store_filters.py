@@ -16,7 +16,9 @@ from .filter_reference import matches
 from .filter_strategies import documents, filters
 
 DIM = 8
-GRAPH = HNSWSettings(exact_threshold=0, ef_search=256)
+GRAPH = HNSWSettings(exact_threshold=0, ef_search=256, graph_buffer=0)
+# Writes wait (searched exactly) until three wait, then join the graph.
+BUFFERED = HNSWSettings(exact_threshold=0, ef_search=256, graph_buffer=3)
 EXACT = HNSWSettings(exact_threshold=1 << 30)
 
 
@@ -47,10 +49,12 @@ def test_graph_and_exact_paths_equal_brute_force(
 ) -> None:
     graph_ids, graph_scores, expected = asyncio.run(run(GRAPH, docs, flt, seed))
     exact_ids, exact_scores, _ = asyncio.run(run(EXACT, docs, flt, seed))
+    buffered_ids, buffered_scores, _ = asyncio.run(run(BUFFERED, docs, flt, seed))
     assert len(graph_scores) == len(exact_scores) == len(expected)
     assert np.allclose(graph_scores, expected, atol=1e-5)
+    assert np.allclose(buffered_scores, expected, atol=1e-5)
     assert np.allclose(exact_scores, expected, atol=1e-5)
-    assert graph_ids == exact_ids
+    assert graph_ids == exact_ids == buffered_ids
 
 
 async def churn(
@@ -101,4 +105,5 @@ def test_filters_stay_right_through_writes(
     docs: list[dict[str, Any]], flts: list[dict[str, Any]], seed: int
 ) -> None:
     asyncio.run(churn(GRAPH, docs, flts, seed))
+    asyncio.run(churn(BUFFERED, docs, flts, seed))
     asyncio.run(churn(EXACT, docs, flts, seed))

@@ -285,7 +285,8 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
   std::vector<std::uint32_t> planned;
   rows.reserve(last.size());
   planned.reserve(last.size());
-  s.reserve(s.slots + last.size());
+  const std::size_t needed = s.slots + last.size();
+  if (needed > s.capacity) s.reserve(std::max(needed, s.capacity + s.capacity / 2));  // amortised
   std::vector<std::uint8_t> pending(s.capacity, 0);
   for (std::size_t i = 0; i < n; ++i) {
     if (last[keys[i]] != i) continue;

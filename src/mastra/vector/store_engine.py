@@ -1,8 +1,12 @@
 """One index of a vector store in memory: dense rows, an HNSW graph, filtered queries.
 
-Rows are kept dense (a delete moves the last row into the hole), so the exact path
-scans one contiguous matrix. Every vector also lives in an :class:`HNSWIndex` under an
-int64 key that is never reused, so a deleted id can never come back through the graph.
+Rows are kept dense (a delete moves the last row into the hole) in a buffer that grows
+by half its size, so the exact path scans one contiguous matrix and a small write copies
+nothing. Every vector also lives in an :class:`HNSWIndex` under an int64 key that is
+never reused, so a deleted id can never come back through the graph. Small writes wait
+in a buffer of keys that queries scan exactly, and join the graph together once
+``HNSWSettings.graph_buffer`` of them wait (as Chroma's brute-force buffer): a write
+of a few vectors then costs no graph insertion.
 """
 
 from __future__ import annotations
@@ -46,6 +50,16 @@ class _Matches:
     def changed(self) -> None:
         self._keys = self._rows = None
 
+    def extend(self, added: list[int], row_of_key: dict[int, int]) -> None:
+        """Adds newly matching keys to the arrays built so far (rows only grow)."""
+        if self._keys is None or self._rows is None:
+            return
+        fresh = np.asarray(added, dtype=np.int64)
+        self._keys = np.concatenate([self._keys, fresh])
+        self._rows = np.concatenate(
+            [self._rows, np.asarray([row_of_key[k] for k in added], dtype=np.int64)]
+        )
+
     def arrays(self, row_of_key: dict[int, int]) -> tuple[_Ints, _Ints]:
         """``(rows, keys)`` of the matches, rebuilt only after a change."""
         if self._keys is None:
@@ -67,12 +81,16 @@ class HNSWSettings:
         ef_search: Beam width of queries (raised to ``top_k`` when smaller).
         exact_threshold: Collections, or filtered subsets, of at most this many vectors
             are searched exactly (brute force) instead of through the graph.
+        graph_buffer: Vectors written in batches smaller than this wait, searched
+            exactly, until this many wait; then they join the graph in one parallel
+            batch. 0 puts every write in the graph at once.
     """
 
     m: int = 16
     ef_construction: int = 200
     ef_search: int = 64
     exact_threshold: int = 4096
+    graph_buffer: int = 1024
 
 
 class Collection:
@@ -86,6 +104,10 @@ class Collection:
         self.lock = threading.RLock()
         self.matrix = np.empty((0, dimension), dtype=np.float32)
         self.keys = np.empty(0, dtype=np.int64)
+        # matrix and keys are views of the first rows of these buffers, when set.
+        self._matrix_buffer: npt.NDArray[np.float32] | None = None
+        self._keys_buffer: _Ints | None = None
+        self.pending: dict[int, None] = {}  # keys written but not yet in the graph
         self.ids: list[str] = []
         self.metas: list[dict[str, Any]] = []
         self.row_of_id: dict[str, int] = {}
@@ -142,10 +164,13 @@ class Collection:
             self.hnsw = graph
             self._load_graph = load_graph
             self._filters.clear()
+            self._matrix_buffer = self._keys_buffer = None
+            self.pending.clear()
 
     def _make_writable(self) -> None:
         if not self.matrix.flags.writeable:
             self.matrix = np.array(self.matrix, dtype=np.float32)
+            self._matrix_buffer = self._keys_buffer = None
         if self.hnsw.read_only:
             graph = None
             if self._load_graph is not None:
@@ -193,18 +218,63 @@ class Collection:
                 if row is not None:
                     self.matrix[row] = vectors[n]
                     self.metas[row] = metas[n]
+            replaced_in_graph = [
+                int(keys[n])
+                for n, i in enumerate(ids)
+                if i in self.row_of_id and int(keys[n]) not in self.pending
+            ]
             if new_rows:
                 start = self.count
-                self.matrix = np.concatenate([self.matrix, vectors[new_rows]])
-                self.keys = np.concatenate([self.keys, keys[new_rows]])
+                self._append_rows(vectors[new_rows], keys[new_rows])
                 for offset, n in enumerate(new_rows):
                     self.ids.append(ids[n])
                     self.metas.append(metas[n])
                     self.row_of_id[ids[n]] = start + offset
                     self.row_of_key[int(keys[n])] = start + offset
                 self.next_key = max(self.next_key, int(keys[new_rows].max()) + 1)
-            self.hnsw.add(keys, vectors)
+            self._index(keys, vectors, replaced_in_graph)
             self._recheck(keys.tolist(), metas)
+
+    def _append_rows(self, vectors: npt.NDArray[np.float32], keys: _Ints) -> None:
+        """Appends rows, growing the buffers by half when they are full."""
+        count, n = self.count, len(vectors)
+        buffer = self._matrix_buffer
+        if buffer is None or self._keys_buffer is None or len(buffer) < count + n:
+            capacity = max(count + n, count + count // 2, 64)
+            buffer = np.empty((capacity, self.dimension), dtype=np.float32)
+            keys_buffer = np.empty(capacity, dtype=np.int64)
+            buffer[:count] = self.matrix
+            keys_buffer[:count] = self.keys
+            self._matrix_buffer, self._keys_buffer = buffer, keys_buffer
+        buffer[count : count + n] = vectors
+        self._keys_buffer[count : count + n] = keys
+        self.matrix = buffer[: count + n]
+        self.keys = self._keys_buffer[: count + n]
+
+    def _index(self, keys: _Ints, vectors: npt.NDArray[np.float32], replaced: list[int]) -> None:
+        """Puts written vectors in the graph, or in the buffer of waiting keys."""
+        if len(keys) >= self.settings.graph_buffer:
+            self.hnsw.add(keys, vectors)  # replaces the vectors of known keys
+            for key in keys.tolist():
+                self.pending.pop(key, None)
+            self.flush()
+            return
+        if replaced:
+            self.hnsw.remove(np.asarray(replaced, dtype=np.int64))
+        self.pending.update(dict.fromkeys(keys.tolist()))
+        if len(self.pending) >= self.settings.graph_buffer:
+            self.flush()
+
+    def flush(self) -> None:
+        """Adds every waiting vector to the graph (one parallel batch)."""
+        with self.lock:
+            if not self.pending:
+                return
+            self._make_writable()
+            keys = np.fromiter(self.pending, dtype=np.int64, count=len(self.pending))
+            rows = [self.row_of_key[k] for k in self.pending]
+            self.hnsw.add(keys, self.matrix[rows])
+            self.pending.clear()
 
     def delete(self, ids: Sequence[str]) -> list[int]:
         """Removes ids (unknown ones are ignored); returns the removed keys."""
@@ -229,6 +299,7 @@ class Collection:
                     self.row_of_key[int(self.keys[row])] = row
                 self.ids.pop()
                 self.metas.pop()
+                self.pending.pop(key, None)
                 self.matrix = self.matrix[:last]
                 self.keys = self.keys[:last]
             if removed:
@@ -254,15 +325,23 @@ class Collection:
             self._filters.clear()
             return
         for matches in self._filters.values():
+            added: list[int] = []
+            dropped = False
             for key, meta in zip(keys, metas, strict=True):
                 if matches.predicate(meta):
-                    matches.keys.add(key)
-                else:
+                    if key not in matches.keys:
+                        matches.keys.add(key)
+                        added.append(key)
+                elif key in matches.keys:
                     matches.keys.discard(key)
-            matches.changed()
+                    dropped = True
+            if dropped:
+                matches.changed()
+            elif added:
+                matches.extend(added, self.row_of_key)
 
-    def _allowed(self, filter: Filter) -> tuple[_Ints, _Ints] | None:
-        """The rows and keys whose metadata matches ``filter`` (None: no filter).
+    def _allowed(self, filter: Filter) -> _Matches | None:
+        """The keys whose metadata matches ``filter`` (None: no filter).
 
         The metadata is scanned once per distinct filter; the filters used last are
         remembered and kept current by later writes, which check only their own rows.
@@ -282,7 +361,7 @@ class Collection:
                 self._filters.popitem(last=False)
         else:
             self._filters.move_to_end(cache_key)
-        return matches.arrays(self.row_of_key)
+        return matches
 
     def query(
         self,
@@ -294,7 +373,8 @@ class Collection:
     ) -> list[QueryResult]:
         """The best ``top_k`` matches of ``filter``, best first."""
         with self.lock:
-            found = self._allowed(filter) if filter else None
+            matches = self._allowed(filter) if filter else None
+            found = None if matches is None else matches.arrays(self.row_of_key)
             allowed = None if found is None else found[0]
             size = self.count if allowed is None else len(allowed)
             k = min(top_k, size)
@@ -305,14 +385,37 @@ class Collection:
                 hits, distances = exact_search(query, candidates, k, self.metric)
                 rows = hits if allowed is None else allowed[hits]
             else:
-                keys, distances = self.hnsw.search(
-                    query,
-                    k,
-                    ef=max(self.settings.ef_search, k),
-                    filter=None if found is None else found[1],
-                )
-                rows = np.asarray([self.row_of_key[int(key)] for key in keys if key >= 0])
+                rows, distances = self._graph_search(query, k, matches)
             return self._results(rows, distances, include_vector, min_score)
+
+    def _graph_search(
+        self, query: npt.NDArray[np.float32], k: int, matches: _Matches | None
+    ) -> tuple[_Ints, npt.NDArray[np.float32]]:
+        """The graph's best ``k``, merged with an exact scan of the waiting vectors."""
+        keys, distances = self.hnsw.search(
+            query,
+            k,
+            ef=max(self.settings.ef_search, k),
+            filter=None if matches is None else matches.arrays(self.row_of_key)[1],
+        )
+        keep = keys >= 0
+        rows = np.asarray([self.row_of_key[key] for key in keys[keep].tolist()], dtype=np.int64)
+        distances = distances[keep]
+        waiting = np.asarray(
+            [
+                self.row_of_key[key]
+                for key in self.pending
+                if matches is None or key in matches.keys
+            ],
+            dtype=np.int64,
+        )
+        if len(waiting):
+            near, far = exact_search(query, self.matrix[waiting], min(k, len(waiting)), self.metric)
+            rows = np.concatenate([rows, waiting[near]])
+            distances = np.concatenate([distances, far])
+            order = np.argsort(distances, kind="stable")[:k]
+            rows, distances = rows[order], distances[order]
+        return rows, distances
 
     def _results(
         self,

@@ -518,6 +518,7 @@ class SQLiteVectorStore:
                 continue
             self.graph_dir.mkdir(exist_ok=True)
             with collection.lock:
+                collection.flush()  # the saved graph holds every vector
                 self._save_vectors(collection)
                 collection.hnsw.save(self._graph_path(name))
             self._db().execute(
