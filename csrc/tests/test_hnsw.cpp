@@ -119,6 +119,25 @@ TEST_CASE("every node stays reachable: pruning never leaves a node without a way
   CHECK(index.size() == n);
 }
 
+TEST_CASE("a loaded index can be emptied and filled again") {
+  const std::size_t n = 300, dim = 8;
+  const auto data = random_vectors(n, dim, 7);
+  mastra::HnswIndex index(config(dim));
+  index.add(iota_keys(n).data(), data.data(), n, threads(1));
+  const auto bytes = index.to_bytes();
+  auto copy = mastra::HnswIndex::from_bytes(bytes.data(), bytes.size());
+  CHECK(copy->remove(iota_keys(n).data(), n) == n);
+  CHECK(copy->size() == 0);
+  copy->add(iota_keys(n).data(), data.data(), n, threads(2));
+  CHECK(copy->size() == n);
+  CHECK(copy->stats().unreachable == 0);
+  auto again = mastra::HnswIndex::from_bytes(bytes.data(), bytes.size());
+  CHECK(again->remove(iota_keys(100).data(), 100) == 100);
+  again->add(iota_keys(100, 1000).data(), data.data(), 100, threads(1));
+  CHECK(again->size() == n);
+  CHECK(again->stats().unreachable == 0);
+}
+
 TEST_CASE("threads add and search at the same time") {
   const std::size_t dim = 16, per_writer = 1500;
   const auto data = random_vectors(4 * per_writer, dim, 5);

@@ -56,6 +56,18 @@ def test_a_loaded_index_can_grow_and_a_view_cannot(tmp_path: Path) -> None:
         view.remove([9])
 
 
+def test_a_loaded_index_can_be_emptied_and_filled_again(tmp_path: Path) -> None:
+    vectors = clustered(300, 8, seed=4)
+    index = HNSWIndex(8)
+    index.add(np.arange(300), vectors)
+    index.save(tmp_path / "g.hnsw")
+    loaded = HNSWIndex.load(tmp_path / "g.hnsw")
+    assert loaded.remove(np.arange(300)) == 300
+    loaded.add(np.arange(300), vectors)
+    assert len(loaded) == 300
+    assert loaded.stats()["unreachable"] == 0
+
+
 def test_saving_replaces_the_file_atomically(tmp_path: Path) -> None:
     index, _ = build("l2", "f32", n=200)
     path = tmp_path / "index.hnsw"

@@ -234,7 +234,7 @@ void reset_if_empty(HnswIndex::Impl& s) {
   s.max_level = -1;
   s.free_slots.clear();
   s.key_to_slot.clear();
-  for (std::size_t i = 0; i < s.capacity; ++i) s.in_degree[i].store(0, std::memory_order_relaxed);
+  s.in_degree.reset();  // counted again from the (now empty) graph at the next add
   s.unlinked.clear();
 }
 
