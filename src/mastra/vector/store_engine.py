@@ -23,6 +23,7 @@ import orjson
 
 from mastra.errors import VectorError
 from mastra.vector.distance import Metric, exact_search
+from mastra.vector.field_index import FieldIndexes, equality_terms
 from mastra.vector.filters import Filter, Predicate, compile_filter
 from mastra.vector.hnsw import HNSWIndex
 from mastra.vector.store import IndexStats, QueryResult, score_of
@@ -116,6 +117,7 @@ class Collection:
         self.hnsw = self._new_graph()
         # Filter JSON -> its matches, for the filters used last.
         self._filters: OrderedDict[bytes, _Matches] = OrderedDict()
+        self._fields = FieldIndexes()  # equality indexes for filters seen the first time
         self._load_graph: Callable[[], HNSWIndex] | None = None
 
     def _new_graph(self) -> HNSWIndex:
@@ -164,6 +166,7 @@ class Collection:
             self.hnsw = graph
             self._load_graph = load_graph
             self._filters.clear()
+            self._fields.clear()
             self._matrix_buffer = self._keys_buffer = None
             self.pending.clear()
 
@@ -234,6 +237,7 @@ class Collection:
                 self.next_key = max(self.next_key, int(keys[new_rows].max()) + 1)
             self._index(keys, vectors, replaced_in_graph)
             self._recheck(keys.tolist(), metas)
+            self._fields.write(keys.tolist(), metas)
 
     def _append_rows(self, vectors: npt.NDArray[np.float32], keys: _Ints) -> None:
         """Appends rows, growing the buffers by half when they are full."""
@@ -304,6 +308,7 @@ class Collection:
                 self.keys = self.keys[:last]
             if removed:
                 self.hnsw.remove(np.asarray(removed, dtype=np.int64))
+                self._fields.remove(removed)
                 gone = set(removed)
                 for matches in self._filters.values():
                     matches.keys -= gone
@@ -352,16 +357,22 @@ class Collection:
         cache_key = orjson.dumps(filter, option=orjson.OPT_SORT_KEYS)
         matches = self._filters.get(cache_key)
         if matches is None:
-            keys = self.keys.tolist()
-            matches = _Matches(
-                predicate, {keys[row] for row, meta in enumerate(self.metas) if predicate(meta)}
-            )
+            matches = _Matches(predicate, self._scan(filter, predicate))
             self._filters[cache_key] = matches
             if len(self._filters) > _FILTER_CACHE:
                 self._filters.popitem(last=False)
         else:
             self._filters.move_to_end(cache_key)
         return matches
+
+    def _scan(self, filter: Filter, predicate: Predicate) -> set[int]:
+        """The keys matching a filter not remembered: through the field indexes when it
+        is made of equalities, else by running its predicate on every row."""
+        keys = self.keys.tolist()
+        terms = equality_terms(filter)
+        if terms is not None:
+            return self._fields.matching(terms, keys, self.metas)
+        return {keys[row] for row, meta in enumerate(self.metas) if predicate(meta)}
 
     def query(
         self,
