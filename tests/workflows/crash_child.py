@@ -8,6 +8,7 @@ then SIGKILLs this process).
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from mastra.storage import SQLiteStorage
 from mastra.workflows import Step, StepContext, Workflow
 
 STEPS = 10
+# Seconds each step takes (the kill soak sets it, so that kills land inside steps).
+STEP_DELAY = float(os.environ.get("MASTRA_TEST_STEP_DELAY", "0"))
 
 
 def build_chain(log: Path, storage: Any, hang_at: int = 0, marker: Path | None = None) -> Workflow:
@@ -26,6 +29,7 @@ def build_chain(log: Path, storage: Any, hang_at: int = 0, marker: Path | None =
             if i == hang_at and marker is not None:
                 marker.write_text("hanging")  # noqa: ASYNC240 (a test marker, tiny)
                 await asyncio.sleep(3600)
+            await asyncio.sleep(STEP_DELAY)
             with log.open("a") as f:
                 f.write(f"{i}\n")
             return [*ctx.input_data, i]
