@@ -221,6 +221,16 @@ async def test_workflow_snapshots(store: Storage) -> None:
     assert await store.list_workflow_snapshots(status="success", offset=1) == [c]
 
 
+async def test_delete_workflow_snapshot(store: Storage) -> None:
+    await store.save_workflow_snapshot("wf", "run1", {"step": 1}, status="success")
+    kept = await store.save_workflow_snapshot("wf", "run2", {"step": 2}, status="success")
+    assert await store.delete_workflow_snapshot("wf", "run1") is True
+    assert await store.delete_workflow_snapshot("wf", "run1") is False
+    assert await store.delete_workflow_snapshot("other", "run2") is False
+    assert await store.load_workflow_snapshot("wf", "run1") is None
+    assert await store.list_workflow_snapshots("wf") == [kept]
+
+
 # ---- transactions ----------------------------------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """Storage: threads, messages, working memory and workflow snapshots, behind one protocol.
 
 :class:`SQLiteStorage` keeps them in one file (the embedded default);
-:class:`InMemoryStorage` is the reference implementation, for tests and throwaway runs.
-Both satisfy the :class:`Storage` protocol, so code written against it runs on either.
+:class:`InMemoryStorage` is the reference implementation, for tests and throwaway runs;
+:class:`PostgresStorage` (the ``mastra[postgres]`` extra) is shared by workers on many
+hosts. All satisfy the :class:`Storage` protocol, so code written against it runs on any.
 
 Example:
     >>> import asyncio
@@ -15,6 +16,8 @@ Example:
     >>> asyncio.run(main())
     'likes tea'
 """
+
+from typing import TYPE_CHECKING, Any
 
 from mastra.storage._memory import InMemoryStorage
 from mastra.storage._sqlite import SQLiteStorage, Synchronous
@@ -31,12 +34,27 @@ from mastra.storage._types import (
     WorkflowSnapshot,
 )
 
+if TYPE_CHECKING:
+    from mastra.storage._postgres import PostgresStorage
+
+
+def __getattr__(name: str) -> Any:
+    # psycopg is an optional extra: imported only when PostgresStorage is asked for.
+    if name == "PostgresStorage":
+        from mastra.storage._postgres import PostgresStorage
+
+        globals()[name] = PostgresStorage
+        return PostgresStorage
+    raise AttributeError(f"module 'mastra.storage' has no attribute {name!r}")
+
+
 __all__ = [
     "AuditEntry",
     "InMemoryStorage",
     "Message",
     "MessagePage",
     "MessageRange",
+    "PostgresStorage",
     "Resource",
     "SQLiteStorage",
     "SortOrder",

@@ -409,6 +409,12 @@ class InMemoryStorage:
 
         return await self._read(op)
 
+    async def delete_workflow_snapshot(self, workflow_name: str, run_id: str) -> bool:
+        """Deletes the snapshot of a run; False if there was none."""
+        return await self._write(
+            lambda state: state.snapshots.pop((workflow_name, run_id), None) is not None
+        )
+
     # ---- audit log ------------------------------------------------------------------
 
     async def append_audit(self, entry: AuditEntry) -> AuditEntry:

@@ -418,6 +418,10 @@ class SQLiteStorage:
         check_page(limit, offset)
         return await self._read(ops.list_snapshots, workflow_name, status, limit, offset)
 
+    async def delete_workflow_snapshot(self, workflow_name: str, run_id: str) -> bool:
+        """Deletes the snapshot of a run; False if there was none."""
+        return await self._write(ops.delete_snapshot, workflow_name, run_id)
+
     # ---- audit log ------------------------------------------------------------------
 
     async def append_audit(self, entry: AuditEntry) -> AuditEntry:

@@ -289,6 +289,14 @@ def list_snapshots(
     return [_snapshot(r) for r in rows]
 
 
+def delete_snapshot(conn: sqlite3.Connection, workflow_name: str, run_id: str) -> bool:
+    cursor = conn.execute(
+        "DELETE FROM workflow_snapshots WHERE workflow_name = ? AND run_id = ?",
+        (workflow_name, run_id),
+    )
+    return cursor.rowcount > 0
+
+
 # ---- audit log ------------------------------------------------------------------------
 
 

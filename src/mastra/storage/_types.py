@@ -356,6 +356,10 @@ class Storage(Protocol):
         """Snapshots, most recently updated first, optionally of one workflow or status."""
         ...
 
+    async def delete_workflow_snapshot(self, workflow_name: str, run_id: str) -> bool:
+        """Deletes the snapshot of a run; False if there was none."""
+        ...
+
     async def append_audit(self, entry: AuditEntry) -> AuditEntry:
         """Appends an entry to the audit log (never changed afterwards); returns it
         with its ``id``."""
