@@ -11,13 +11,25 @@ import pytest
 from mastra.errors import VectorError
 from mastra.vector import HNSWSettings, InMemoryVectorStore, SQLiteVectorStore, VectorStore
 
+from .services import POSTGRES_URL, fresh_schema, needs_postgres
+
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("pgvector", marks=needs_postgres)])
 async def vstore(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[VectorStore]:
     # Exact-enough graphs (beam wider than any test collection), so answers are stable.
     settings = HNSWSettings(exact_threshold=32, ef_search=1024)
+    if request.param == "pgvector":
+        from mastra.vector import PgVectorStore
+
+        with fresh_schema() as schema:
+            pg = PgVectorStore(POSTGRES_URL or "", settings=settings, schema=schema)
+            try:
+                yield pg
+            finally:
+                await pg.close()
+        return
     impl: VectorStore = (
         InMemoryVectorStore(settings)
         if request.param == "memory"

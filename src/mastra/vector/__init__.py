@@ -1,4 +1,10 @@
-"""Vectors: distance kernels, exact search, the HNSW index and vector stores."""
+"""Vectors: distance kernels, exact search, the HNSW index and vector stores.
+
+:class:`PgVectorStore` (PostgreSQL with pgvector) needs the ``mastra[postgres]`` extra
+and is imported on first use.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from mastra.vector.distance import (
     Metric,
@@ -14,6 +20,20 @@ from mastra.vector.store_engine import HNSWSettings
 from mastra.vector.store_memory import InMemoryVectorStore
 from mastra.vector.store_sqlite import SQLiteVectorStore
 
+if TYPE_CHECKING:
+    from mastra.vector.store_pgvector import PgVectorStore
+
+
+def __getattr__(name: str) -> Any:
+    # psycopg is an optional extra: imported only when PgVectorStore is asked for.
+    if name == "PgVectorStore":
+        from mastra.vector.store_pgvector import PgVectorStore
+
+        globals()[name] = PgVectorStore
+        return PgVectorStore
+    raise AttributeError(f"module 'mastra.vector' has no attribute {name!r}")
+
+
 __all__ = [
     "Filter",
     "HNSWIndex",
@@ -21,6 +41,7 @@ __all__ = [
     "InMemoryVectorStore",
     "IndexStats",
     "Metric",
+    "PgVectorStore",
     "QueryResult",
     "SQLiteVectorStore",
     "StorageDType",
