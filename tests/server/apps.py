@@ -16,6 +16,7 @@ from mastra.storage import InMemoryStorage
 from mastra.testing import FunctionModel, TestModel
 from mastra.tools import tool
 from mastra.vector import InMemoryVectorStore
+from mastra.workflows import StepContext, Workflow, step
 
 
 @tool
@@ -78,6 +79,36 @@ def limited(messages: Sequence[Message], info: Any) -> str:
     raise RateLimitError("slow down", provider="fake", retry_after=7)
 
 
+@step
+async def shout(name: str) -> str:
+    """Greets loudly."""
+    return f"HELLO {name.upper()}"
+
+
+@step
+async def approve(text: str, ctx: StepContext) -> str:
+    """Waits for a human's yes."""
+    if ctx.resume_data is None:
+        await ctx.suspend({"ask": f"approve {text!r}?"})
+    return f"{text} (approved: {ctx.resume_data})"
+
+
+@step
+async def crawl(seconds: float) -> str:
+    """Takes its time."""
+    await asyncio.sleep(seconds)
+    return "done"
+
+
+def workflows() -> dict[str, Workflow]:
+    """greet (one step), approval (suspends for a resume), crawl (sleeps its input)."""
+    return {
+        "greet": Workflow("greet", str, str, description="Greets").then(shout).commit(),
+        "approval": Workflow("approval", str, str).then(shout).then(approve).commit(),
+        "crawl": Workflow("crawl", float, str).then(crawl).commit(),
+    }
+
+
 def build(probe: SlowProbe | None = None, *, delay: float = 0.05, storage: object = None) -> Mastra:
     """The test app: agents echo, weather (calls its tool), slow, down, limited, chat
     (with memory)."""
@@ -97,7 +128,13 @@ def build(probe: SlowProbe | None = None, *, delay: float = 0.05, storage: objec
         ),
     ]
     vectors = {"mem": InMemoryVectorStore()}
-    return Mastra(agents=agents, tools=[weather, explode], vectors=vectors, storage=storage)
+    return Mastra(
+        agents=agents,
+        tools=[weather, explode],
+        vectors=vectors,
+        storage=storage,
+        workflows=workflows(),
+    )
 
 
 def create() -> Mastra:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from pathlib import Path
 
 import httpx
 import orjson
@@ -15,13 +16,23 @@ from mastra.streaming import aiter_sse
 from .conftest import Launch
 
 
-def test_serve_without_a_target_runs_the_offline_default_app(launch: Launch) -> None:
-    process, url = launch()
-    agents = httpx.get(url + "/api/agents").json()
-    assert agents
-    name = next(iter(agents))
-    result = httpx.post(f"{url}/api/agents/{name}/generate", json={"messages": "hi"}).json()
+def test_serve_without_a_target_runs_the_demo_app(launch: Launch, tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    process, url = launch(env={"MASTRA_DEMO_DB": str(db), "MASTRA_MODEL": ""})
+    assert list(httpx.get(url + "/api/agents").json()) == ["guide"]
+    body = {"messages": "How do I give an agent a tool?"}
+    result = httpx.post(f"{url}/api/agents/guide/generate", json=body, timeout=30).json()
     assert result["text"]
+    assert [call["payload"]["toolName"] for call in result["toolCalls"]] == ["search_docs"]
+    assert list(httpx.get(url + "/api/workflows").json()) == ["calculate"]
+    run = httpx.post(
+        url + "/api/workflows/calculate/start-async",
+        params={"runId": "r1"},
+        json={"inputData": "(2 + 3) * 4"},
+    ).json()
+    assert run["result"] == "The result is 20."
+    indexes = httpx.get(url + "/api/vector/docs/indexes").json()
+    assert indexes == ["mastra_docs"]
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
 

@@ -23,7 +23,16 @@ from mastra.rag import Document, HashingEmbedder, IngestResult, ingest, vector_q
 from mastra.storage import SQLiteStorage
 from mastra.vector import SQLiteVectorStore
 
-__all__ = ["FIRST_VISIT", "RETURNING", "choose_model", "demo", "documentation"]
+__all__ = [
+    "FIRST_VISIT",
+    "RETURNING",
+    "choose_model",
+    "demo",
+    "documentation",
+    "guide_agent",
+    "guide_memory",
+    "ingest_docs",
+]
 
 DOCS_INDEX = "mastra_docs"
 SEARCH_TOOL = "search_docs"
@@ -73,6 +82,33 @@ def choose_model(name: str | None) -> tuple[Model, str]:
         return offline, f"mastra demo: offline, on a scripted FunctionModel ({name}: {exc})"
 
 
+def guide_memory(
+    storage: SQLiteStorage, vectors: SQLiteVectorStore, embedder: HashingEmbedder
+) -> Memory:
+    """The demo agent's memory: recent messages and semantic recall over the resource."""
+    return Memory(
+        storage,
+        vector_store=vectors,
+        embedder=embedder,
+        last_messages=8,
+        semantic_recall=SemanticRecall(top_k=2, message_range=1, scope="resource"),
+    )
+
+
+def guide_agent(
+    model: Model, memory: Memory, vectors: SQLiteVectorStore, embedder: HashingEmbedder
+) -> Agent:
+    """The demo's agent: ``memory``, a search tool over the documentation index in
+    ``vectors``, and the calculator."""
+    search = vector_query_tool(vectors, DOCS_INDEX, embedder, top_k=3, id=SEARCH_TOOL)
+    return Agent("guide", INSTRUCTIONS, model, tools=[search, calculator], memory=memory)
+
+
+async def ingest_docs(vectors: SQLiteVectorStore, embedder: HashingEmbedder) -> IngestResult:
+    """Ingests the documentation into ``vectors`` (again: its chunks are replaced)."""
+    return await ingest(vectors, DOCS_INDEX, documentation(), embedder, size=600, overlap=60)
+
+
 @dataclass
 class _Printer:
     out: TextIO
@@ -115,20 +151,13 @@ async def demo(
     path = Path(db)
     embedder = HashingEmbedder()
     vectors = SQLiteVectorStore(path)
-    memory = Memory(
-        SQLiteStorage(path),
-        vector_store=vectors,
-        embedder=embedder,
-        last_messages=8,
-        semantic_recall=SemanticRecall(top_k=2, message_range=1, scope="resource"),
-    )
+    memory = guide_memory(SQLiteStorage(path), vectors, embedder)
+    agent = guide_agent(chosen, memory, vectors, embedder)
     async with memory:
         returning = await memory.get_thread(THREAD) is not None
         show.line(f"state: {path} ({'returning: memory found' if returning else 'new'})")
-        docs = await ingest(vectors, DOCS_INDEX, documentation(), embedder, size=600, overlap=60)
+        docs = await ingest_docs(vectors, embedder)
         _report_ingest(show, docs, embedder)
-        search = vector_query_tool(vectors, DOCS_INDEX, embedder, top_k=3, id=SEARCH_TOOL)
-        agent = Agent("guide", INSTRUCTIONS, chosen, tools=[search, calculator], memory=memory)
         started = time.perf_counter()
         for question in RETURNING if returning else FIRST_VISIT:
             await _turn(agent, question, show)

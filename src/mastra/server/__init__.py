@@ -1,6 +1,6 @@
 """Mastra's HTTP API for a :class:`~mastra.Mastra`: agents (generate, SSE stream),
-tools, vector stores, health, Prometheus metrics, auth and graceful shutdown, on
-Starlette and uvicorn.
+tools, memory, vector stores, workflows, health, Prometheus metrics, auth and graceful
+shutdown, on Starlette and uvicorn.
 
 Example:
     >>> from mastra import Agent, Mastra

@@ -20,7 +20,7 @@ from mastra.server._config import ServerConfig
 from mastra.server._errors import ApiError, JSONResponse, exception_handlers, status_of
 from mastra.server._health import CircuitCollector, health_routes
 from mastra.server._memory import memory_routes
-from mastra.server._metrics import CONTENT_TYPE_LATEST
+from mastra.server._metrics import CONTENT_TYPE_LATEST, WorkflowCollector
 from mastra.server._middleware import OperationsMiddleware, ReloadableCORS
 from mastra.server._openapi import SWAGGER_UI, openapi_document
 from mastra.server._reload import apply_config
@@ -28,6 +28,7 @@ from mastra.server._routing import ApiRoute, Endpoint
 from mastra.server._state import ServerState, state_of
 from mastra.server._tools import tool_routes
 from mastra.server._vectors import vector_routes
+from mastra.server._workflows import workflow_routes
 
 __all__ = ["api_routes", "create_app"]
 
@@ -45,6 +46,7 @@ async def _swagger(request: Request) -> Response:
 def api_routes() -> list[ApiRoute]:
     """Every route the server has, in the order they are matched."""
     routes = [*agent_routes(), *tool_routes(), *memory_routes(), *vector_routes()]
+    routes += workflow_routes()
     routes += [*audit_routes(), *health_routes()]
     routes.append(ApiRoute("GET", "/metrics", _metrics, None, "Prometheus metrics", tag="ops"))
     routes.append(ApiRoute("GET", "/swagger-ui", _swagger, None, "API browser", tag="ops"))
@@ -142,6 +144,7 @@ def create_app(
     state = ServerState(mastra, config)
     apply_config(state, config)
     state.metrics.add_collector(CircuitCollector(state))
+    state.metrics.add_collector(WorkflowCollector())
     starlette_routes = []
     for route in routes if routes is not None else api_routes():
         endpoint = _guarded(route, state)

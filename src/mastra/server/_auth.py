@@ -33,6 +33,8 @@ PERMISSIONS = (
     "memory:write",
     "vectors:read",
     "vectors:write",
+    "workflows:read",
+    "workflows:execute",
     "admin",
 )
 """Every permission a route may ask for."""
@@ -40,7 +42,7 @@ PERMISSIONS = (
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     "operator": frozenset(p for p in PERMISSIONS if p != "admin"),
-    "reader": frozenset({"agents:read", "memory:read", "vectors:read"}),
+    "reader": frozenset({"agents:read", "memory:read", "vectors:read", "workflows:read"}),
 }
 """The built-in roles and their permissions."""
 

@@ -29,6 +29,7 @@ from mastra.errors import (
     ToolError,
     UsageLimitError,
     VectorError,
+    WorkflowError,
     WorkingMemoryError,
 )
 
@@ -52,6 +53,7 @@ _STATUSES: tuple[tuple[type[MastraError], int], ...] = (
     (ToolError, 500),
     (OutputValidationError, 500),
     (StorageError, 503),
+    (WorkflowError, 400),  # bad input or resume data; a failing step is a result
 )
 
 

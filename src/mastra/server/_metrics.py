@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 from prometheus_client import (
@@ -14,12 +16,15 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from mastra.agent import AgentResult
+from mastra.workflows import metrics as workflow_metrics
+from mastra.workflows._metrics import LATENCY_BUCKETS
 
-__all__ = ["CONTENT_TYPE_LATEST", "ServerMetrics"]
+__all__ = ["CONTENT_TYPE_LATEST", "ServerMetrics", "WorkflowCollector"]
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -173,3 +178,33 @@ class ServerMetrics:
                 merged.register(collector)
             return generate_latest(merged)
         return generate_latest(self.registry)
+
+
+class WorkflowCollector(Collector):
+    """``mastra_workflow_runs{workflow,status}``, ``mastra_workflow_steps{workflow,status}``
+    and ``mastra_workflow_step_duration_seconds{workflow}``, read at each scrape from
+    :data:`mastra.workflows.metrics` (the process's runs, those of every app)."""
+
+    def collect(self) -> Iterable[Metric]:
+        snapshot = workflow_metrics.snapshot()
+        labels = ["workflow", "status"]
+        runs = CounterMetricFamily(
+            "mastra_workflow_runs", "Workflow runs by the status they reached.", labels=labels
+        )
+        for row in snapshot["runs"]:
+            runs.add_metric([row["workflow"], row["status"]], row["count"])
+        steps = CounterMetricFamily(
+            "mastra_workflow_steps", "Workflow step executions by status.", labels=labels
+        )
+        for row in snapshot["steps"]:
+            steps.add_metric([row["workflow"], row["status"]], row["count"])
+        latency = HistogramMetricFamily(
+            "mastra_workflow_step_duration_seconds",
+            "Workflow step latency.",
+            labels=["workflow"],
+        )
+        bounds = [str(b) for b in LATENCY_BUCKETS] + ["+Inf"]
+        for workflow, data in snapshot["step_latency"].items():
+            cumulative = list(zip(bounds, accumulate(data["buckets"]), strict=True))
+            latency.add_metric([workflow], cumulative, data["sum"])
+        yield from (runs, steps, latency)

@@ -16,11 +16,14 @@ from mastra.server._errors import ApiError
 
 __all__ = [
     "CreateIndexBody",
+    "CreateRunBody",
     "GenerateBody",
     "MemoryOption",
     "MessageIn",
     "QueryBody",
     "RequestBody",
+    "ResumeBody",
+    "StartBody",
     "ToolExecuteBody",
     "UpsertBody",
     "parse_body",
@@ -107,6 +110,29 @@ class QueryBody(RequestBody):
     filter: dict[str, Any] | None = None
     include_vector: bool = Field(False, alias="includeVector")
     min_score: float | None = Field(None, alias="minScore")
+
+
+class CreateRunBody(RequestBody):
+    """The body of ``POST /api/workflows/{workflowId}/create-run``."""
+
+    resource_id: str | None = Field(None, alias="resourceId")
+
+
+class StartBody(RequestBody):
+    """The body of ``POST /api/workflows/{workflowId}/start-async`` and ``/stream``."""
+
+    input_data: Any = Field(None, alias="inputData")
+    initial_state: Any = Field(None, alias="initialState")
+    resource_id: str | None = Field(None, alias="resourceId")
+
+
+class ResumeBody(RequestBody):
+    """The body of ``POST /api/workflows/{workflowId}/resume-async`` and
+    ``/resume-stream``: the suspended step (an id or a path; optional when only one
+    is suspended) and what it resumes with."""
+
+    step: str | list[str] | None = None
+    resume_data: Any = Field(None, alias="resumeData")
 
 
 async def parse_body(request: Request, model: type[BodyT]) -> BodyT:

@@ -18,16 +18,11 @@ from typing import Any
 import uvicorn
 
 from mastra._mastra import Mastra
-from mastra.agent import Agent
 from mastra.errors import ConfigError
-from mastra.providers import ModelResponse, ToolCall
 from mastra.server._app import create_app
 from mastra.server._config import ServerConfig
 from mastra.server._reload import ConfigReloader
 from mastra.server._state import Lifecycle
-from mastra.testing import FunctionModel
-from mastra.tools import tool
-from mastra.vector import InMemoryVectorStore
 
 __all__ = ["DrainingServer", "default_mastra", "load_target", "serve"]
 
@@ -76,48 +71,13 @@ class DrainingServer(uvicorn.Server):
             self._loop.call_soon_threadsafe(self.lifecycle.begin_drain)
 
 
-@tool
-def weather(city: str) -> dict[str, object]:
-    """The current weather in a city (made up: the default app runs offline).
-
-    Args:
-        city: The city's name.
-    """
-    return {"city": city, "temperature_c": 21, "conditions": "sunny"}
-
-
-def _demo_model(messages: Any, info: Any) -> str | ModelResponse:
-    last = messages[-1]
-    if last.role == "tool":
-        return f"Here is what I found: {last.text}"
-    words = last.text.rstrip("?!. ").split()
-    if "weather" in last.text.lower() and info.tools and words:
-        call = ToolCall("call_weather", "weather", {"city": words[-1].capitalize()})
-        return ModelResponse(text="", tool_calls=[call], finish_reason="tool_calls")
-    return f"You said: {last.text}"
-
-
 def default_mastra() -> Mastra:
-    """The app ``mastra serve`` runs without a target: the demo's, when ``mastra.demo``
-    provides ``create_mastra()``, else an offline agent (it echoes the user, and calls
-    its ``weather`` tool when asked about the weather) and an in-memory vector store."""
-    try:
-        demo = importlib.import_module("mastra.demo")
-    except ImportError:
-        demo = None
-    factory = getattr(demo, "create_mastra", None)
-    if callable(factory):
-        made = factory()
-        if isinstance(made, Mastra):
-            return made
-    assistant = Agent(
-        "assistant",
-        "You are a helpful assistant.",
-        FunctionModel(_demo_model, name="demo"),
-        tools=[weather],
-        description="Echoes the user; asked about the weather, calls its tool (offline).",
-    )
-    return Mastra(agents=[assistant], tools=[weather], vectors={"default": InMemoryVectorStore()})
+    """The app ``mastra serve`` runs without a target: the offline demo's
+    (:func:`mastra.demo.create_mastra`), its state in ``MASTRA_DEMO_DB`` or
+    ``./mastra-demo.db``."""
+    from mastra.demo._server import create_mastra  # the demo loads only when served
+
+    return create_mastra()
 
 
 def load_target(target: str) -> Mastra:

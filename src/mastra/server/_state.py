@@ -12,6 +12,7 @@ from mastra._mastra import Mastra
 from mastra.agent import Agent
 from mastra.server._config import ServerConfig
 from mastra.server._metrics import ServerMetrics
+from mastra.workflows import Run
 
 if TYPE_CHECKING:
     from mastra.server._auth import Authenticator, RateLimiter
@@ -59,6 +60,8 @@ class ServerState:
         auth: Who may do what (``None``: no authentication).
         limiter: The per-principal rate limit (``None``: none).
         route_templates: The path template of each endpoint (for metrics).
+        workflow_runs: The runs created, starting or resuming in this server, by
+            ``(workflow id, run id)`` (those at rest live in the workflow's storage).
     """
 
     mastra: Mastra
@@ -68,6 +71,7 @@ class ServerState:
     auth: Authenticator | None = None
     limiter: RateLimiter | None = None
     route_templates: dict[Any, str] = field(default_factory=dict)
+    workflow_runs: dict[tuple[str, str], Run] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lifecycle = Lifecycle(self.config.drain_timeout)

@@ -14,13 +14,14 @@ from mastra.server._schemas import GenerateBody, MessageIn
 from mastra.server._state import model_labels
 from mastra.tools import Tool
 
-__all__ = ["agent_json", "prompt_of", "result_json", "run_options", "tool_json"]
+__all__ = ["agent_json", "prompt_of", "result_json", "run_options", "superjson", "tool_json"]
 
 _SETTINGS = {"temperature": "temperature", "maxTokens": "max_tokens", "topP": "top_p"}
 
 
-def _superjson(value: Any) -> str:
-    # Mastra sends schemas as superjson strings; the client parses them back.
+def superjson(value: Any) -> str:
+    """``value`` as a superjson string, how Mastra sends schemas (the client parses
+    them back)."""
     return orjson.dumps({"json": value}).decode()
 
 
@@ -35,11 +36,11 @@ def tool_json(tool: Tool) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": tool.id,
         "description": tool.description,
-        "inputSchema": _superjson(tool.spec.parameters),
+        "inputSchema": superjson(tool.spec.parameters),
         "requireApproval": False,
     }
     if tool.output_schema is not None:
-        entry["outputSchema"] = _superjson(_schema(tool.output_schema))
+        entry["outputSchema"] = superjson(_schema(tool.output_schema))
     return entry
 
 

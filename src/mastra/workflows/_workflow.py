@@ -245,6 +245,14 @@ class Workflow(Step):
         record = await storage.load_workflow_snapshot(self.id, run_id)
         return None if record is None else dict(record.snapshot)
 
+    async def delete_run(self, run_id: str) -> bool:
+        """Forgets a saved run; False if there was none."""
+        storage = self._storage()
+        if storage is None:
+            return self._local.pop(run_id, None) is not None
+        deleted: bool = await storage.delete_workflow_snapshot(self.id, run_id)
+        return deleted
+
     async def list_runs(
         self, *, status: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:

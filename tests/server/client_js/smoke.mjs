@@ -24,6 +24,7 @@ out.query = await vec.query({ indexName: "cjs", queryVector: [1, 0], topK: 1 });
 out.indexDetails = await vec.details("cjs");
 out.indexes = await vec.getIndexes();
 await vec.delete("cjs");
+out.indexesAfterDelete = await vec.getIndexes();
 const thread = await client.createMemoryThread({ agentId: "chat", resourceId: "u9", title: "cjs", threadId: "cjs-1" });
 out.thread = thread.id;
 await client.getAgent("chat").generate("weather?", { memory: { thread: "cjs-1", resource: "u9" } });
@@ -33,4 +34,30 @@ const mt = client.getMemoryThread({ threadId: "cjs-1", agentId: "chat" });
 const msgs = await mt.listMessages();
 out.messages = msgs.messages.map((m) => m.role);
 try { await client.getAgent("nope").details(); } catch (e) { out.notFound = String(e.message).slice(0, 80); }
+const workflows = await client.listWorkflows();
+out.workflows = Object.keys(workflows);
+const greet = client.getWorkflow("greet");
+const wfDetails = await greet.details();
+out.workflowDetails = { name: wfDetails.name, steps: Object.keys(wfDetails.steps), schema: await greet.getSchema() };
+const greetRun = await greet.createRun();
+const started = await greetRun.startAsync({ inputData: "ada" });
+out.workflowStart = { status: started.status, result: started.result };
+const approval = client.getWorkflow("approval");
+const approvalRun = await approval.createRun({ runId: "cjs-approval" });
+const events = await approvalRun.stream({ inputData: "ship" });
+const eventTypes = [];
+for await (const event of events) eventTypes.push(event.type);
+out.workflowStream = eventTypes;
+const resumed = await approvalRun.resumeAsync({ step: "approve", resumeData: "yes" });
+out.workflowResume = { status: resumed.status, result: resumed.result };
+const runs = await approval.runs();
+out.workflowRuns = { ids: runs.runs.map((r) => r.runId), total: runs.total };
+out.workflowRun = (await approval.runById("cjs-approval", { fields: ["result"] })).result;
+const toCancel = await approval.createRun();
+await toCancel.startAsync({ inputData: "later" });
+out.workflowCancel = await toCancel.cancel();
+out.workflowDelete = await approval.deleteRunById("cjs-approval");
+try { await approval.runById("cjs-approval"); } catch (e) { out.runNotFound = e.status; }
+try { await client.getWorkflow("nope").details(); } catch (e) { out.workflowNotFound = e.status; }
+try { await client.getTool("nope").details(); } catch (e) { out.toolNotFound = e.status; }
 console.log(JSON.stringify(out, null, 1));
