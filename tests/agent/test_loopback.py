@@ -143,8 +143,9 @@ async def test_stream_event_order(
     first, second = types.index("step-finish"), len(types) - 2
     assert types[:3] == ["start", "step-start", "tool-call"]
     assert types[3:first] == ["tool-result"]
-    assert types[first + 1] == "step-start"
-    assert set(types[first + 2 : second]) == {"text-delta"}
+    assert types[first + 1 : first + 3] == ["step-start", "text-start"]
+    assert set(types[first + 3 : second - 1]) == {"text-delta"}
+    assert types[second - 1] == "text-end"
     assert types[second:] == ["step-finish", "finish"]
     assert stream.text == "Results: 3 hits for search"
 

@@ -36,7 +36,9 @@ async def test_chunk_order_with_a_tool_round_trip() -> None:
         "tool-result",
         "step-finish",
         "step-start",
+        "text-start",
         *["text-delta"] * 4,
+        "text-end",
         "step-finish",
         "finish",
     ]
@@ -47,10 +49,45 @@ async def test_chunk_order_with_a_tool_round_trip() -> None:
         "args": {"city": "a"},
     }
     assert chunks[3].payload["result"] == '{"city":"a","temp_c":21}'
+    text_chunks = [c for c in chunks if c.type.startswith("text-")]
+    assert {c.payload["id"] for c in text_chunks} == {"text-1-0"}
     assert chunks[-1].payload["output"]["usage"]["totalTokens"] == result.usage.total_tokens
     assert stream.text == result.text == "It is sunny today"
     assert chunks[-1].to_dict()["from"] == "AGENT"
     assert result.finish_reason == "stop"
+
+
+async def test_text_blocks_close_before_a_tool_call_and_at_the_end() -> None:
+    async def words(messages: list[Message], info: CallInfo) -> AsyncIterator[StreamEvent]:
+        if messages[-1].role == "tool":
+            yield TextDelta("done")
+            return
+        yield TextDelta("let me ")
+        yield TextDelta("check")
+        yield ToolCall("c1", "city_weather", {"city": "a"})
+        yield TextDelta("meanwhile")
+
+    agent = Agent("w", None, FunctionModel(stream_function=words), tools=[city_weather])
+    async with agent.stream("go") as stream:
+        chunks = [
+            c for c in [chunk async for chunk in stream] if c.type.startswith(("text", "tool"))
+        ]
+    assert [(c.type, c.payload.get("id")) for c in chunks] == [
+        ("text-start", "text-0-0"),
+        ("text-delta", "text-0-0"),
+        ("text-delta", "text-0-0"),
+        ("text-end", "text-0-0"),
+        ("tool-call", None),
+        ("text-start", "text-0-1"),
+        ("text-delta", "text-0-1"),
+        ("text-end", "text-0-1"),
+        ("tool-result", None),
+        ("text-start", "text-1-0"),
+        ("text-delta", "text-1-0"),
+        ("text-end", "text-1-0"),
+    ]
+    assert chunks[1].payload == {"id": "text-0-0", "text": "let me "}
+    assert stream.text == "let me checkmeanwhiledone"
 
 
 async def test_tool_errors_are_chunks() -> None:

@@ -182,11 +182,24 @@ class Agent:
             deps=deps,
             settings=settings,
         )
-        await run.prepare(prompt)
-        model = self.model
-        while not run.done:
-            await run.finish_step(await model.generate(run.messages, **run.model_kwargs()))
-        await run.remember()
+        run.begin_trace()
+        try:
+            await run.prepare(prompt)
+            model = self.model
+            while not run.done:
+                span = run.start_model_span(model)
+                try:
+                    response = await model.generate(run.messages, **run.model_kwargs())
+                except BaseException as exc:
+                    run.end_model_span(span, None, exc)
+                    raise
+                run.end_model_span(span, response)
+                await run.finish_step(response)
+            await run.remember()
+        except BaseException as exc:
+            run.end_trace(exc)
+            raise
+        run.end_trace(None)
         return run.result()
 
     def stream(

@@ -24,7 +24,9 @@ AgentFinishReason: TypeAlias = Literal[
 ChunkType: TypeAlias = Literal[
     "start",
     "step-start",
+    "text-start",
     "text-delta",
+    "text-end",
     "tool-call",
     "tool-result",
     "tool-error",
@@ -101,11 +103,13 @@ class Chunk:
     """One chunk of an agent's stream, shaped like Mastra's stream chunks.
 
     Attributes:
-        type: ``start``, ``step-start``, ``text-delta``, ``tool-call``,
-            ``tool-result``, ``tool-error``, ``step-finish``, ``finish`` or ``error``.
+        type: ``start``, ``step-start``, ``text-start``, ``text-delta``, ``text-end``,
+            ``tool-call``, ``tool-result``, ``tool-error``, ``step-finish``, ``finish``
+            or ``error``.
         run_id: The run's id.
-        payload: The chunk's data, with Mastra's keys (``text``, ``toolCallId``,
-            ``toolName``, ``args``, ``result``, ``error``, ``usage``...).
+        payload: The chunk's data, with Mastra's keys (``id`` of a text block,
+            ``text``, ``toolCallId``, ``toolName``, ``args``, ``result``, ``error``,
+            ``usage``...).
         from_: Who sent it (``"AGENT"``); ``from`` on the wire.
     """
 

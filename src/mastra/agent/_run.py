@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from pydantic import ValidationError
 
+from mastra import tracing
 from mastra.agent._memory import memory_tools
 from mastra.agent._output import OutputSpec, describe_problem
 from mastra.agent._result import AgentFinishReason, AgentResult, Step, ToolResult
 from mastra.errors import OutputValidationError, ToolError, UsageLimitError
-from mastra.providers import Message, ModelResponse, ToolCall, ToolSpec, Usage
+from mastra.providers import Message, Model, ModelResponse, ToolCall, ToolSpec, Usage
 from mastra.tools import RunContext, Tool
 
 if TYPE_CHECKING:
@@ -57,6 +58,63 @@ class Run:
         self.value: Any = None
         self.text = ""
         self.memory_tools: dict[str, Tool] = {}
+        self.span: Any = None  # the run's trace span while tracing is on
+
+    # ---- tracing (no-ops while tracing is off) ----------------------------------------
+
+    def begin_trace(self) -> None:
+        """Opens the run's ``invoke_agent`` span."""
+        self.span = tracing.start_span(
+            f"invoke_agent {self.agent.name}",
+            {
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": self.agent.name,
+                "mastra.run_id": self.ctx.run_id,
+                "mastra.thread_id": self.ctx.thread_id,
+                "mastra.resource_id": self.ctx.resource_id,
+            },
+        )
+
+    def end_trace(self, error: BaseException | None) -> None:
+        """Closes the run's span with its outcome and usage."""
+        tracing.end_span(
+            self.span,
+            error,
+            {
+                "mastra.finish_reason": self.finish_reason,
+                "mastra.steps": len(self.steps),
+                "gen_ai.usage.input_tokens": self.usage.input_tokens,
+                "gen_ai.usage.output_tokens": self.usage.output_tokens,
+            },
+        )
+        self.span = None
+
+    def start_model_span(self, model: Model) -> Any:
+        """Opens a ``chat`` span for one model call (end it with :meth:`end_model_span`)."""
+        return tracing.start_span(
+            f"chat {model.name}",
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.system": model.provider_name,
+                "gen_ai.request.model": model.name,
+            },
+            self.span,
+        )
+
+    @staticmethod
+    def end_model_span(
+        span: Any, response: ModelResponse | None, error: BaseException | None = None
+    ) -> None:
+        """Closes a ``chat`` span with the response's model, finish reason and tokens."""
+        attributes: dict[str, Any] = {}
+        if response is not None:
+            attributes = {
+                "gen_ai.response.model": response.model,
+                "gen_ai.response.finish_reasons": response.finish_reason,
+                "gen_ai.usage.input_tokens": response.usage.input_tokens,
+                "gen_ai.usage.output_tokens": response.usage.output_tokens,
+            }
+        tracing.end_span(span, error, attributes)
 
     @staticmethod
     def new_id() -> str:
@@ -181,13 +239,21 @@ class Run:
 
     async def _call(self, call: ToolCall) -> ToolResult:
         tool = self.agent.tools.get(call.name) or self.memory_tools.get(call.name)
-        try:
-            if tool is None:
-                known = ", ".join(repr(s.name) for s in self.specs() or ()) or "none"
-                raise ToolError(f"unknown tool {call.name!r} (tools: {known})", tool=call.name)
-            content = await tool.run(call.arguments, self.ctx)
-        except ToolError as exc:
-            return self._failed(call, exc)
+        attributes = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": call.name,
+            "gen_ai.tool.call.id": call.id,
+        }
+        with tracing.span(f"execute_tool {call.name}", attributes, self.span) as span:
+            try:
+                if tool is None:
+                    known = ", ".join(repr(s.name) for s in self.specs() or ()) or "none"
+                    raise ToolError(f"unknown tool {call.name!r} (tools: {known})", tool=call.name)
+                content = await tool.run(call.arguments, self.ctx)
+            except ToolError as exc:
+                if span is not None:
+                    span.set_attribute("error.type", "ToolError")
+                return self._failed(call, exc)
         return ToolResult(call.id, call.name, call.arguments, content)
 
     def _failed(self, call: ToolCall, error: ToolError) -> ToolResult:

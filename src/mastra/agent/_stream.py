@@ -16,43 +16,61 @@ __all__ = ["AgentStream", "stream_chunks"]
 async def stream_chunks(run: Run, prompt: str | Sequence[Message]) -> AsyncGenerator[Chunk, None]:
     """Runs the agent loop on the model's stream, chunk by chunk."""
     rid = run.ctx.run_id
+    run.begin_trace()
+    ended: BaseException | None = None
     yield Chunk("start", rid, {})
     try:
         await run.prepare(prompt)
         model = run.agent.model
         while not run.done:
             yield Chunk("step-start", rid, {"step": len(run.steps)})
-            text: list[str] = []
+            text = _TextBlocks(rid, len(run.steps))
             calls: list[ToolCall] = []
             finish = Finish("stop")
             events = model.stream(run.messages, **run.model_kwargs())
+            span = run.start_model_span(model)
             try:
                 async for event in events:
                     if isinstance(event, TextDelta):
-                        text.append(event.text)
-                        yield Chunk("text-delta", rid, {"text": event.text})
+                        if text.open is None:
+                            yield text.start()
+                        yield text.delta(event.text)
                     elif isinstance(event, ToolCall):
+                        if text.open is not None:
+                            yield text.end()
                         calls.append(event)
                         yield Chunk("tool-call", rid, _call_payload(event))
                     elif isinstance(event, Finish):
                         finish = event
+            except BaseException as exc:
+                run.end_model_span(span, None, exc)
+                raise
             finally:
                 await aclose(events)
             response = ModelResponse(
-                text="".join(text),
+                text="".join(text.parts),
                 tool_calls=calls,
                 finish_reason=finish.reason,
                 usage=finish.usage,
                 model=finish.model,
             )
+            run.end_model_span(span, response)
+            if text.open is not None:
+                yield text.end()
             step = await run.finish_step(response)
             for chunk in _result_chunks(rid, step):
                 yield chunk
             yield Chunk("step-finish", rid, _finish_payload(step.finish_reason, step.usage))
         await run.remember()
     except Exception as exc:
+        ended = exc
         yield Chunk("error", rid, {"error": str(exc), "code": getattr(exc, "code", "error")})
         raise
+    except BaseException as exc:  # closed early or cancelled
+        ended = exc
+        raise
+    finally:
+        run.end_trace(ended)
     yield Chunk("finish", rid, _finish_payload(run.finish_reason, run.usage))
 
 
@@ -61,6 +79,35 @@ async def aclose(iterator: AsyncIterator[Any]) -> None:
     close = getattr(iterator, "aclose", None)
     if close is not None:
         await close()
+
+
+class _TextBlocks:
+    """The text of one model response, in blocks as Mastra streams them: each run of
+    text between tool calls is ``text-start``, ``text-delta``... then ``text-end``,
+    every chunk carrying the block's ``id``."""
+
+    __slots__ = ("blocks", "open", "parts", "rid", "step")
+
+    def __init__(self, rid: str, step: int) -> None:
+        self.rid = rid
+        self.step = step
+        self.blocks = 0
+        self.open: str | None = None
+        self.parts: list[str] = []
+
+    def start(self) -> Chunk:
+        self.open = f"text-{self.step}-{self.blocks}"
+        self.blocks += 1
+        return Chunk("text-start", self.rid, {"id": self.open})
+
+    def delta(self, text: str) -> Chunk:
+        self.parts.append(text)
+        return Chunk("text-delta", self.rid, {"id": self.open, "text": text})
+
+    def end(self) -> Chunk:
+        chunk = Chunk("text-end", self.rid, {"id": self.open})
+        self.open = None
+        return chunk
 
 
 def _call_payload(call: ToolCall) -> dict[str, Any]:
