@@ -17,6 +17,7 @@ import mastra.storage
 import mastra.streaming
 import mastra.testing
 import mastra.tools
+import mastra.tracing
 import mastra.vector
 import mastra.workflows
 
@@ -32,6 +33,7 @@ PUBLIC_MODULES = [
     mastra.streaming,
     mastra.testing,
     mastra.tools,
+    mastra.tracing,
     mastra.vector,
     mastra.workflows,
 ]

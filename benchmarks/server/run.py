@@ -9,6 +9,13 @@ Prints requests/s, p50/p95/p99 latency, the server's RSS and its CPU time per re
 (whose inverse is what one idle core sustains, a figure other load on the machine does
 not skew) for each scenario: a plain generate, a generate with one tool round trip, and
 a stream.
+
+Soak (plain generates for ten minutes, RSS sampled every 10 s)::
+
+    python -m benchmarks.server.run --soak 10 --connections 16
+
+prints one line per sample and a summary: requests, error rate, and the RSS drift from
+the first sample after a minute of warm-up to the last (the figure to hold: within 5 %).
 """
 
 from __future__ import annotations
@@ -103,19 +110,49 @@ def _wrk(url: str, path: str, body: str, duration: int, connections: int) -> dic
     return result
 
 
+def _soak(url: str, server_pid: int, minutes: float, connections: int) -> None:
+    """Plain generates in 10-second slices for ``minutes``; RSS after every slice."""
+    path, body = SCENARIOS["generate"]
+    _wrk(url, path, body, 60, connections)  # warm up: caches, pools, allocator arenas
+    baseline = _rss_mb(server_pid)
+    requests = errors = 0
+    samples: list[float] = []
+    end = time.monotonic() + minutes * 60
+    while time.monotonic() < end:
+        result = _wrk(url, path, body, 10, connections)
+        requests += int(result["requests"])
+        errors += int(result["errors"])
+        samples.append(_rss_mb(server_pid))
+        print(json.dumps({"rss_mb": round(samples[-1], 1), **result}), flush=True)
+    summary = {
+        "soak_minutes": minutes,
+        "requests": requests,
+        "error_rate": round(errors / max(requests, 1), 6),
+        "rss_after_warmup_mb": round(baseline, 1),
+        "rss_last_mb": round(samples[-1], 1) if samples else None,
+        "rss_max_mb": round(max(samples), 1) if samples else None,
+        "rss_drift_pct": round(100 * (samples[-1] - baseline) / baseline, 2) if samples else None,
+    }
+    print(json.dumps(summary), flush=True)
+
+
 def main() -> None:
-    """Runs every scenario and prints one JSON line each."""
+    """Runs every scenario and prints one JSON line each (or the soak)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--no-access-log", action="store_true")
+    parser.add_argument("--soak", type=float, default=0, help="minutes of plain generates")
     args = parser.parse_args()
     llm, llm_url = _start_llm()
     server, url = _start_server(
         llm_url, Path("/tmp/mastra-bench-server.log"), not args.no_access_log
     )
     try:
+        if args.soak:
+            _soak(url, server.pid, args.soak, args.connections)
+            return
         for name in args.scenarios.split(","):
             path, body = SCENARIOS[name]
             _wrk(url, path, body, 3, args.connections)  # warm up

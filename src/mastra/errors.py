@@ -20,6 +20,7 @@ the class also derives from it, so ``except ValueError`` keeps working::
     ├── OutputValidationError (ValueError) an agent's answer did not fit its output type
     ├── UsageLimitError                 a run went past its token or tool-call limit
     ├── StorageError                    a store could not read or write
+    │   └── StorageUnavailableError (ConnectionError) server down or restarting: retry
     ├── WorkingMemoryError (ValueError) a working-memory update did not fit its schema
     ├── WorkflowError                   a workflow step or graph failed
     └── AuthError                       missing or invalid credentials
@@ -42,6 +43,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitError",
     "StorageError",
+    "StorageUnavailableError",
     "StreamError",
     "ToolError",
     "UsageLimitError",
@@ -191,6 +193,18 @@ class StorageError(MastraError):
     """A storage backend could not read or write."""
 
     code = "storage_error"
+
+
+class StorageUnavailableError(StorageError, ConnectionError):
+    """The storage server could not be reached, or dropped the connection during a call
+    (a restart, a failover, a network cut, no free connection in time).
+
+    Retriable: the store reconnects by itself, so the same call made again succeeds once
+    the server is back. A write that failed this way may or may not have committed (the
+    commit's answer can be what was lost): retry writes that are idempotent by id.
+    """
+
+    code = "storage_unavailable"
 
 
 class WorkingMemoryError(MastraError, ValueError):
