@@ -35,7 +35,8 @@ def secured() -> Iterator[ServerThread]:
 
 
 def token(**claims: object) -> str:
-    base: dict[str, object] = {"sub": "jo", "aud": "mastra", "exp": int(time.time()) + 60}
+    # Made when the tests are collected: valid for long enough to outlast the suite.
+    base: dict[str, object] = {"sub": "jo", "aud": "mastra", "exp": int(time.time()) + 3600}
     return jwt.encode({**base, **claims}, SECRET, algorithm="HS256")
 
 
