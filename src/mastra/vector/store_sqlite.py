@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from mastra._sqlite_wal import WalCheckpointer
 from mastra.errors import StorageError, VectorError
 from mastra.vector.filters import Filter
 from mastra.vector.hnsw import HNSWIndex
@@ -111,6 +112,7 @@ class SQLiteVectorStore:
             raise StorageError(f"unknown synchronous mode {synchronous!r}")
         self.path = os.fspath(path)
         self.graph_dir = Path(self.path + ".hnsw")
+        self._wal = WalCheckpointer(self.path)
         self.settings = settings or HNSWSettings()
         self._synchronous = synchronous
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="mastra-vectors")
@@ -162,6 +164,7 @@ class SQLiteVectorStore:
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute(f"PRAGMA synchronous = {self._synchronous}")
                 conn.execute("PRAGMA journal_mode = WAL")
+                self._wal.attach(conn)
                 self._migrate(conn)
                 rows = conn.execute(
                     "SELECT id, name, dimension, metric, generation, saved_generation "
@@ -290,6 +293,7 @@ class SQLiteVectorStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._wal.committed()
         generation, saved = self._generations[name]
         self._generations[name] = (generation + 1, saved)
 
@@ -543,6 +547,7 @@ class SQLiteVectorStore:
             return
         if self._conn is not None:
             await self._run(self._checkpoint_sync)
+            await self._run(self._wal.close)
             await self._run(self._db().close)
         self._closed = True
         self._conn = None

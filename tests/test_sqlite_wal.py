@@ -1,0 +1,51 @@
+"""The background WAL checkpointer keeps the log small without checkpointing in commits."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from mastra._sqlite_wal import WalCheckpointer
+
+
+def write_megabytes(conn: sqlite3.Connection, wal: WalCheckpointer | None, megabytes: int) -> None:
+    blob = os.urandom(64 * 1024)
+    for _ in range(megabytes * 16):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (data) VALUES (?)", (blob,))
+        conn.execute("COMMIT")
+        if wal is not None:
+            wal.committed()
+            time.sleep(0.001)  # let the checkpoint thread run between commits
+
+
+def open_db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS t (data BLOB)")
+    return conn
+
+
+def test_the_log_stays_small_while_commits_never_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = open_db(path)
+    wal = WalCheckpointer(str(path), pages=256)  # 1 MiB
+    wal.attach(conn)
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    write_megabytes(conn, wal, 12)
+    wal.close()
+    assert wal.checkpoints >= 2
+    assert os.stat(str(path) + "-wal").st_size < 6 * 1024 * 1024
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 12 * 16
+    conn.close()
+
+
+def test_without_it_the_log_would_grow(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = open_db(path)
+    WalCheckpointer(str(path)).attach(conn)  # commits no longer checkpoint
+    write_megabytes(conn, None, 12)
+    assert os.stat(str(path) + "-wal").st_size > 11 * 1024 * 1024
+    conn.close()
