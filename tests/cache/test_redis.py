@@ -100,6 +100,33 @@ def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
 # ---- RedisCache ----------------------------------------------------------------------------
 
 
+async def test_an_l2_read_is_one_get_with_the_expiry_inside_the_value(
+    l2: RedisCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await l2.set("k", {"n": 1}, ttl=30)
+    await l2.set("forever", b"raw")
+    await l2.client.set(l2.key("legacy"), b"j[1]")  # stored without the expiry header
+    sent: list[str] = []
+    execute = l2.client.execute_command
+
+    async def counting(*args: object, **options: object) -> object:
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    monkeypatch.setattr(l2.client, "execute_command", counting)
+    monkeypatch.setattr(l2.client, "pipeline", None)  # no pipelined second command
+    value, left = await l2.get_with_ttl("k")
+    assert value == {"n": 1}
+    assert left is not None
+    assert 29 < left <= 30
+    assert sent == ["GET"]
+    assert await l2.get_with_ttl("forever") == (b"raw", None)
+    assert await l2.get_with_ttl("legacy") == ([1], None)
+    assert sent == ["GET"] * 3
+    monkeypatch.undo()
+    assert 29_000 < await l2.client.pttl(l2.key("k")) <= 30_000  # Redis expires it too
+
+
 async def test_redis_cache_values_keys_and_ttl(l2: RedisCache) -> None:
     await l2.set("j", {"a": [1, 2.5, None]})
     await l2.set(b"j", b"\x00raw")

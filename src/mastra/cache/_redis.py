@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -23,8 +25,10 @@ __all__ = ["Key", "RedisCache", "decode_value", "encode_value"]
 
 Key = str | bytes
 
-# One tag byte says how the rest of a stored value reads.
-_BYTES, _JSON = b"b", b"j"
+# One tag byte says how the rest of a stored value reads; an expiring value is stored
+# as ``_EXPIRING``, its expiry (Unix ms, big-endian), then the value's own tag and bytes.
+_BYTES, _JSON, _EXPIRING = b"b", b"j", b"t"
+_EXPIRY = struct.Struct(">q")
 
 
 def encode_value(value: Any) -> bytes:
@@ -103,16 +107,19 @@ class RedisCache:
             return f"{self.namespace}:b:".encode() + key
         raise TypeError(f"cache keys are str or bytes, got {type(key).__name__}")
 
+    def _mapped(self, exc: RedisError | OSError) -> StorageError:
+        if isinstance(exc, (RedisConnectionError, RedisTimeoutError, OSError)):
+            return StorageUnavailableError(
+                f"Redis at {self.url} is unavailable: {exc}", url=self.url
+            )
+        return StorageError(f"Redis error on {self.url}: {exc}", url=self.url)
+
     @asynccontextmanager
     async def _errors(self) -> AsyncIterator[None]:
         try:
             yield
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise StorageUnavailableError(
-                f"Redis at {self.url} is unavailable: {exc}", url=self.url
-            ) from exc
-        except RedisError as exc:
-            raise StorageError(f"Redis error on {self.url}: {exc}", url=self.url) from exc
+        except (RedisError, OSError) as exc:
+            raise self._mapped(exc) from exc
 
     async def get(self, key: Key, default: Any = None) -> Any:
         """The value under ``key``, or ``default``."""
@@ -120,24 +127,35 @@ class RedisCache:
         return default if found is _MISSING else found
 
     async def get_with_ttl(self, key: Key) -> tuple[Any, float | None]:
-        """``(value, seconds left or None)``; the value is :data:`MISSING` if absent."""
-        async with self._errors():
-            pipe = self.client.pipeline(transaction=False)
-            pipe.get(self.key(key))
-            pipe.pttl(self.key(key))
-            data, pttl = await pipe.execute()
+        """``(value, seconds left or None)``; the value is :data:`MISSING` if absent.
+
+        One ``GET``: the expiry travels inside the stored value (see :meth:`set`)."""
+        try:  # not ``self._errors()``: the hot path, where a context manager shows
+            data: bytes | None = await self.client.get(self.key(key))  # type: ignore[assignment]
+        except (RedisError, OSError) as exc:
+            raise self._mapped(exc) from exc
         if data is None:
             return _MISSING, None
-        return decode_value(data), (pttl / 1000 if pttl is not None and pttl > 0 else None)
+        if data[:1] != _EXPIRING:  # written without a TTL (or by an older mastra)
+            return decode_value(data), None
+        (expires_ms,) = _EXPIRY.unpack_from(data, 1)
+        left = expires_ms / 1000 - time.time()
+        if left <= 0:  # expired on this host's clock: Redis is about to drop it
+            return _MISSING, None
+        return decode_value(data[1 + _EXPIRY.size :]), left
 
     async def set(self, key: Key, value: Any, *, ttl: float | None = None) -> None:
-        """Stores ``value`` (``ttl`` seconds, else the cache's default)."""
+        """Stores ``value`` (``ttl`` seconds, else the cache's default).
+
+        A value with a TTL is stored behind its absolute expiry (Unix milliseconds), so
+        a read learns the time left without a second command; Redis expires it too."""
         data = encode_value(value)
         life = self.ttl if ttl is None else ttl
+        px = None if life is None else max(1, int(life * 1000))
+        if px is not None:
+            data = _EXPIRING + _EXPIRY.pack(int(time.time() * 1000) + px) + data
         async with self._errors():
-            await self.client.set(
-                self.key(key), data, px=None if life is None else max(1, int(life * 1000))
-            )
+            await self.client.set(self.key(key), data, px=px)
 
     async def delete(self, key: Key) -> bool:
         """Removes ``key``; whether it was there."""

@@ -20,8 +20,8 @@ from mastra.errors import ConfigError
 from mastra.memory import Memory, SemanticRecall
 from mastra.providers import Model, get_model
 from mastra.rag import Document, HashingEmbedder, IngestResult, ingest, vector_query_tool
-from mastra.storage import SQLiteStorage
-from mastra.vector import SQLiteVectorStore
+from mastra.storage import SQLiteStorage, Storage
+from mastra.vector import SQLiteVectorStore, VectorStore
 
 __all__ = [
     "FIRST_VISIT",
@@ -82,9 +82,7 @@ def choose_model(name: str | None) -> tuple[Model, str]:
         return offline, f"mastra demo: offline, on a scripted FunctionModel ({name}: {exc})"
 
 
-def guide_memory(
-    storage: SQLiteStorage, vectors: SQLiteVectorStore, embedder: HashingEmbedder
-) -> Memory:
+def guide_memory(storage: Storage, vectors: VectorStore, embedder: HashingEmbedder) -> Memory:
     """The demo agent's memory: recent messages and semantic recall over the resource."""
     return Memory(
         storage,
@@ -96,7 +94,7 @@ def guide_memory(
 
 
 def guide_agent(
-    model: Model, memory: Memory, vectors: SQLiteVectorStore, embedder: HashingEmbedder
+    model: Model, memory: Memory, vectors: VectorStore, embedder: HashingEmbedder
 ) -> Agent:
     """The demo's agent: ``memory``, a search tool over the documentation index in
     ``vectors``, and the calculator."""
@@ -104,7 +102,7 @@ def guide_agent(
     return Agent("guide", INSTRUCTIONS, model, tools=[search, calculator], memory=memory)
 
 
-async def ingest_docs(vectors: SQLiteVectorStore, embedder: HashingEmbedder) -> IngestResult:
+async def ingest_docs(vectors: VectorStore, embedder: HashingEmbedder) -> IngestResult:
     """Ingests the documentation into ``vectors`` (again: its chunks are replaced)."""
     return await ingest(vectors, DOCS_INDEX, documentation(), embedder, size=600, overlap=60)
 

@@ -34,6 +34,7 @@ from mastra.http._guards import (
 from mastra.http._hooks import RequestEvent, RequestHook, RequestStats
 from mastra.http._retry import backoff_delay, parse_retry_after
 from mastra.http._stream import StreamedResponse
+from mastra.http._telemetry import HttpTelemetry, telemetry
 from mastra.http._transport import PoolStats
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "CircuitBreaker",
     "HttpClient",
     "HttpConfig",
+    "HttpTelemetry",
     "PoolStats",
     "RateLimit",
     "RateLimiter",
@@ -60,4 +62,5 @@ __all__ = [
     "redact",
     "secrets_of",
     "shared_client",
+    "telemetry",
 ]

@@ -30,6 +30,7 @@ from mastra.http._guards import CircuitBreaker, RateLimiter
 from mastra.http._hooks import RequestEvent
 from mastra.http._retry import backoff_delay, parse_retry_after
 from mastra.http._stream import StreamedResponse, aclose_iterator
+from mastra.http._telemetry import telemetry
 from mastra.http._transport import PoolStats, build_client, pool_stats, transport_name
 
 __all__ = ["HttpClient", "aclose_shared_clients", "shared_client"]
@@ -128,6 +129,7 @@ class HttpClient:
         breaker = self._breakers.get(host)
         if breaker is None:
             breaker = self._breakers[host] = CircuitBreaker(host, self.config.breaker)
+            telemetry.track(breaker)
         return breaker
 
     def _build_request(
@@ -190,6 +192,7 @@ class HttpClient:
         key = cache_key(request, secrets) if cache is not None else ""
         if cache is not None:
             hit = cache.get(key)
+            telemetry.cache_lookup(provider, hit is not None)
             if hit is not None:
                 self._emit(request, provider, _Outcome(0, hit[0]), time.perf_counter(), None, True)
                 return httpx.Response(hit[0], headers=hit[1], content=hit[2], request=request)
@@ -347,7 +350,8 @@ class HttpClient:
                 retry_delay = self._delay(outcome.attempts, None)
                 if retry_delay is None:
                     raise
-                self._log_retry(request, type(exc).__name__, retry_delay, outcome.attempts)
+                reason = "timeout" if isinstance(exc, ProviderTimeoutError) else "connection"
+                self._log_retry(request, provider, reason, retry_delay, outcome.attempts)
                 await asyncio.sleep(retry_delay)
                 continue
             else:
@@ -356,8 +360,7 @@ class HttpClient:
                 return result
             # Outside the except clause, so a raised error does not chain _FailedResponse.
             delay = self._failed_response(failed, provider, secrets, outcome, breaker)
-            reason = f"status {failed.status_code}"
-            self._log_retry(request, reason, delay, outcome.attempts)
+            self._log_retry(request, provider, str(failed.status_code), delay, outcome.attempts)
             await asyncio.sleep(delay)
 
     def _failed_response(
@@ -389,12 +392,15 @@ class HttpClient:
             )
         return delay
 
-    def _log_retry(self, request: httpx.Request, reason: str, delay: float, attempt: int) -> None:
+    def _log_retry(
+        self, request: httpx.Request, provider: str, reason: str, delay: float, attempt: int
+    ) -> None:
+        telemetry.retried(provider, request.url.netloc.decode("ascii"), reason)
         logger.info(
             "retrying %s %s (%s) in %.2f s, retry %d of %d",
             request.method,
             request.url.copy_with(query=None),
-            reason,
+            f"status {reason}" if reason.isdigit() else reason,
             delay,
             attempt,
             self.config.retry.max_retries,

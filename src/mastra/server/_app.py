@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,9 +14,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from mastra._mastra import Mastra
+from mastra.cache import LRUCache
 from mastra.server._agents import agent_routes
 from mastra.server._audit import audit_routes, record_audit
 from mastra.server._auth import Principal
+from mastra.server._backends import build_cache
 from mastra.server._config import ServerConfig
 from mastra.server._errors import ApiError, JSONResponse, exception_handlers, status_of
 from mastra.server._health import CircuitCollector, health_routes
@@ -73,20 +76,25 @@ async def _principal(state: ServerState, request: Request, route: ApiRoute) -> P
     return principal
 
 
+async def _limit(state: ServerState, request: Request, route: ApiRoute, name: str | None) -> None:
+    client = request.client.host if request.client else "unknown"
+    try:
+        taken = state.limiter.check(name or f"ip:{client}") if state.limiter else None
+        if inspect.isawaitable(taken):  # the limit shared through Redis
+            await taken
+    except ApiError:
+        who = name or f"anonymous@{client}"
+        await record_audit(state, request, who, route.path, "rate_limited")
+        raise
+
+
 def _guarded(route: ApiRoute, state: ServerState) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         principal = await _principal(state, request, route)
         request.scope["mastra.principal"] = principal
         name = principal.name if principal is not None else None
-        limiter = state.limiter
-        if limiter is not None and route.permission is not None:
-            client = request.client.host if request.client else "unknown"
-            try:
-                limiter.check(name or f"ip:{client}")
-            except ApiError:
-                who = name or f"anonymous@{client}"
-                await record_audit(state, request, who, route.path, "rate_limited")
-                raise
+        if state.limiter is not None and route.permission is not None:
+            await _limit(state, request, route, name)
         audited = name is not None and request.method in _MUTATING
         try:
             response = await route.endpoint(request)
@@ -102,16 +110,23 @@ def _guarded(route: ApiRoute, state: ServerState) -> Endpoint:
     return endpoint
 
 
-def _lifespan(mastra: Mastra | None) -> Any:
+def _lifespan(mastra: Mastra | None, state: ServerState) -> Any:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if mastra is None:
-            yield
-            return
-        async with mastra:
+        async with AsyncExitStack() as stack:
+            if mastra is not None:
+                await stack.enter_async_context(mastra)
+            if state.cache is not None and not isinstance(state.cache, LRUCache):
+                await stack.enter_async_context(state.cache)  # the Redis tier's listener
+            stack.push_async_callback(_close_redis, state)
             yield
 
     return lifespan
+
+
+async def _close_redis(state: ServerState) -> None:
+    if state.redis is not None:
+        await state.redis.close()
 
 
 def create_app(
@@ -141,10 +156,11 @@ def create_app(
         >>> # uvicorn.run(app, port=4111)
     """
     config = config or ServerConfig()
-    state = ServerState(mastra, config)
+    state = ServerState(mastra, config, cache=build_cache(config.cache))
     apply_config(state, config)
     state.metrics.add_collector(CircuitCollector(state))
     state.metrics.add_collector(WorkflowCollector())
+    state.metrics.watch(state)
     starlette_routes = []
     for route in routes if routes is not None else api_routes():
         endpoint = _guarded(route, state)
@@ -157,7 +173,7 @@ def create_app(
             Middleware(ReloadableCORS, state=state),
         ],
         exception_handlers=exception_handlers(),
-        lifespan=_lifespan(mastra if open_mastra else None),
+        lifespan=_lifespan(mastra if open_mastra else None, state),
     )
     app.state.mastra_server = state
     return app

@@ -1,19 +1,22 @@
-"""Who is calling and what they may do: API keys (hashed, constant-time compared),
-JWT bearer tokens (PyJWT), role-based permissions and per-principal rate limits."""
+"""Who is calling and what they may do: API keys (hashed, constant-time compared, each
+with an optional validity window for rotation), JWT bearer tokens (HS256, RS256/ES256
+with a PEM key or a JWKS file), role-based permissions and per-principal rate limits."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
-import jwt
 from starlette.requests import Request
 from starlette.types import Scope
 
-from mastra.server._config import ServerConfig
+from mastra.server._config import ApiKeyConfig, ServerConfig
 from mastra.server._errors import ApiError
+from mastra.server._jwt import JwtSettings, JwtVerifier
 
 __all__ = [
     "PERMISSIONS",
@@ -90,55 +93,98 @@ def _permissions(roles: list[str]) -> frozenset[str]:
     return frozenset(granted)
 
 
+def _timestamp(moment: datetime | None) -> float | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # naive times in the settings are UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+@dataclass(frozen=True)
+class _StoredKey:
+    digest: bytes
+    principal: Principal
+    not_before: float | None
+    expires_at: float | None
+
+    @classmethod
+    def of(cls, config: ApiKeyConfig) -> _StoredKey:
+        principal = Principal(config.principal, _permissions(config.roles))
+        return cls(
+            bytes.fromhex(config.sha256),
+            principal,
+            _timestamp(config.not_before),
+            _timestamp(config.expires_at),
+        )
+
+
+def _refuse(message: str) -> ApiError:
+    return ApiError(401, message, {"WWW-Authenticate": "Bearer"})
+
+
 class Authenticator:
-    """Checks the credentials of requests against the configured keys and JWT secret.
+    """Checks the credentials of requests against the configured keys and JWT keys.
+
+    A principal may hold several API keys; each works from its ``not_before`` until its
+    ``expires_at``, so a new key can be added beside the old one, both work during the
+    overlap, and the old one stops at its expiry.
 
     Args:
-        config: The settings holding ``api_keys``, ``jwt_secret`` and ``jwt_audience``.
+        config: The settings holding ``api_keys`` and the ``jwt_*`` settings.
+        clock: Seconds since the epoch (for tests).
+
+    Raises:
+        ValueError: A configured JWT key cannot be loaded.
     """
 
-    def __init__(self, config: ServerConfig) -> None:
-        self._keys = [
-            (bytes.fromhex(k.sha256), Principal(k.principal, _permissions(k.roles)))
-            for k in config.api_keys
-        ]
-        self._jwt_secret = config.jwt_secret
-        self._audience = config.jwt_audience
+    def __init__(self, config: ServerConfig, *, clock: Callable[[], float] = time.time) -> None:
+        self._keys = [_StoredKey.of(k) for k in config.api_keys]
+        self._clock = clock
+        settings = JwtSettings(
+            secret=config.jwt_secret,
+            public_key=config.jwt_public_key,
+            jwks_file=config.jwt_jwks_file,
+            audience=config.jwt_audience,
+            issuer=config.jwt_issuer,
+            leeway=config.jwt_leeway,
+        )
+        self._jwt = JwtVerifier(settings) if settings.enabled else None
 
     def authenticate(self, request: Request) -> Principal:
         """The principal behind the request's ``Authorization: Bearer`` or ``X-API-Key``.
 
         Raises:
-            ApiError: 401, no credentials or invalid ones.
+            ApiError: 401, no credentials or invalid ones (the message says why).
         """
         token = _credential(request)
         if token is None:
-            raise ApiError(401, "authentication required", {"WWW-Authenticate": "Bearer"})
-        if token.count(".") == 2 and self._jwt_secret is not None:
-            return self._from_jwt(token, self._jwt_secret)
-        digest = hashlib.sha256(token.encode()).digest()
-        found: Principal | None = None
-        for stored, principal in self._keys:  # every key compared: no timing hint
-            if hmac.compare_digest(stored, digest):
-                found = principal
-        if found is None:
-            raise ApiError(401, "invalid credentials", {"WWW-Authenticate": "Bearer"})
-        return found
+            raise _refuse("authentication required: send Authorization: Bearer or X-API-Key")
+        if token.count(".") == 2 and self._jwt is not None:
+            return self._from_jwt(token, self._jwt)
+        return self._from_key(token)
 
-    def _from_jwt(self, token: str, secret: str) -> Principal:
-        try:
-            claims = jwt.decode(
-                token,
-                secret,
-                algorithms=["HS256"],
-                audience=self._audience,
-                options={"require": ["exp", "sub"], "verify_aud": self._audience is not None},
-            )
-        except jwt.PyJWTError as exc:
-            raise ApiError(401, f"invalid token: {exc}", {"WWW-Authenticate": "Bearer"}) from None
+    def _from_key(self, token: str) -> Principal:
+        digest = hashlib.sha256(token.encode()).digest()
+        found: _StoredKey | None = None
+        for stored in self._keys:  # every key compared: no timing hint of which matched
+            if hmac.compare_digest(stored.digest, digest):
+                found = stored
+        if found is None:
+            raise _refuse("invalid credentials: unknown API key")
+        now = self._clock()
+        if found.not_before is not None and now < found.not_before:
+            raise _refuse("invalid credentials: the API key is not valid yet")
+        if found.expires_at is not None and now >= found.expires_at:
+            raise _refuse("invalid credentials: the API key has expired")
+        return found.principal
+
+    @staticmethod
+    def _from_jwt(token: str, verifier: JwtVerifier) -> Principal:
+        claims = verifier.decode(token)
         roles = claims.get("roles", [])
         if not isinstance(roles, list):
-            raise ApiError(401, "invalid token: roles must be a list")
+            raise _refuse("invalid token: the roles claim must be a list")
         return Principal(str(claims["sub"]), _permissions([str(r) for r in roles]))
 
 

@@ -34,7 +34,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         from mastra.server._config import load_config
         from mastra.server._logging import configure_logging
-        from mastra.server._serve import default_mastra, load_target, serve
+        from mastra.server._serve import app_for, serve
     except ImportError as exc:
         print(f"mastra serve needs the server extra (pip install 'mastra[server]'): {exc}")
         return 2
@@ -46,11 +46,13 @@ def run_serve(args: argparse.Namespace) -> int:
     }
     try:
         config = load_config(args.config, **overrides)
-        mastra = load_target(args.target) if args.target else default_mastra()
+        mastra = app_for(args.target, config)
     except ConfigError as exc:
         print(f"mastra serve: {exc.message}")
         return 2
-    configure_logging(config.log_level, args.log_file)
+    configure_logging(
+        config.log_level, args.log_file or config.log_file, rotation=config.log_rotation
+    )
     if args.workers > 1:
         from mastra.server._workers import serve_workers
 

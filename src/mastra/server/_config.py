@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from contextvars import ContextVar
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -17,13 +26,22 @@ from pydantic_settings import (
 )
 
 from mastra.errors import ConfigError
+from mastra.server._jwt import check_jwt_settings
+from mastra.server._logging import LogRotation
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["ApiKeyConfig", "ServerConfig", "load_config"]
+__all__ = [
+    "ApiKeyConfig",
+    "CacheConfig",
+    "ServerConfig",
+    "StorageConfig",
+    "VectorsConfig",
+    "load_config",
+]
 
 _OVERRIDES: ContextVar[dict[str, Any] | None] = ContextVar("mastra_overrides", default=None)
 
@@ -38,6 +56,9 @@ class ApiKeyConfig(BaseModel):
         sha256: The key's SHA-256 digest, in hex (``mastra.server.hash_api_key``).
         principal: Who the key belongs to.
         roles: The principal's roles (``admin``, ``operator``, ``reader``...).
+        not_before: When the key starts working (none: at once); naive times are UTC.
+        expires_at: When the key stops working (none: never); overlap an old key's
+            ``expires_at`` with a new key's ``not_before`` to rotate without downtime.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +66,108 @@ class ApiKeyConfig(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     principal: str = Field(min_length=1)
     roles: list[str] = Field(default_factory=lambda: ["reader"])
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+
+
+_POSTGRES = ("postgresql://", "postgres://")
+
+
+def _check_url(url: str | None, schemes: tuple[str, ...], *, bare_path: bool = False) -> None:
+    if url is None:
+        return
+    if url.startswith("sqlite:///") and "sqlite:///" in schemes:
+        if not url[len("sqlite:///") :].strip():
+            raise ValueError("sqlite:/// needs a file path (sqlite:///path/to/file.db)")
+        return
+    if url.startswith(_POSTGRES) and "postgresql://" in schemes:
+        from urllib.parse import urlsplit
+
+        try:
+            urlsplit(url).port  # noqa: B018 - parses and checks the port
+        except ValueError as exc:
+            raise ValueError(f"not a valid PostgreSQL URL: {exc}") from None
+        return
+    if url.startswith(schemes) and not url.startswith("sqlite:"):
+        return
+    if bare_path and url.strip() and "://" not in url:
+        return
+    expected = " or ".join(f"{scheme}..." for scheme in schemes)
+    raise ValueError(f"expected {expected}, got {url!r}")
+
+
+class StorageConfig(BaseModel):
+    """Where threads, messages and workflow snapshots live when the app sets no storage.
+
+    Attributes:
+        url: ``sqlite:///path/to/file.db`` or ``postgresql://user@host:5432/db``
+            (``MASTRA_STORAGE__URL``); none: the app's own (the demo: its SQLite file).
+        schema_name: The PostgreSQL schema of the tables (``schema`` in files).
+        pool_size: The most PostgreSQL connections each worker opens.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    url: str | None = None
+    schema_name: str | None = Field(default=None, alias="schema", min_length=1)
+    pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        _check_url(url, ("sqlite:///", "postgresql://"))
+        return url
+
+
+class VectorsConfig(BaseModel):
+    """The vector store built when the app sets none (``MASTRA_VECTORS__URL``).
+
+    Attributes:
+        url: A SQLite file (a path, or ``sqlite:///path``) or a PostgreSQL URL with
+            pgvector (``postgresql://...``).
+        name: The name the store is registered under in an app without stores.
+        schema_name: The PostgreSQL schema of the tables (``schema`` in files).
+        pool_size: The most PostgreSQL connections each worker opens.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    url: str | None = None
+    name: str = Field(default="default", min_length=1)
+    schema_name: str | None = Field(default=None, alias="schema", min_length=1)
+    pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        _check_url(url, ("sqlite:///", "postgresql://"), bare_path=True)
+        return url
+
+
+class CacheConfig(BaseModel):
+    """The server's cache: an in-process LRU (L1), over Redis (L2) when ``l2`` is set;
+    with ``l2`` the per-principal rate limit is kept in Redis too, shared by workers.
+
+    Attributes:
+        l2: ``redis://host:6379/0`` (``rediss://`` for TLS, ``unix://`` for a socket;
+            ``MASTRA_CACHE__L2``); none: L1 only, limits per worker.
+        l1_size: Entries in each worker's L1.
+        ttl: Seconds an entry lives (none: until evicted).
+        namespace: The prefix of the Redis keys and channel.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    l2: str | None = None
+    l1_size: int = Field(default=10_000, ge=1)
+    ttl: float | None = Field(default=None, gt=0)
+    namespace: str = Field(default="mastra", min_length=1)
+
+    @field_validator("l2")
+    @classmethod
+    def _l2(cls, url: str | None) -> str | None:
+        _check_url(url, ("redis://", "rediss://", "unix://"))
+        return url
 
 
 class ServerConfig(BaseSettings):
@@ -68,12 +191,26 @@ class ServerConfig(BaseSettings):
         jwt_secret: The HS256 secret for JWT bearer tokens, 32 bytes or more (none: JWTs
             refused).
         jwt_audience: The ``aud`` a JWT must carry, if set.
+        jwt_public_key: A PEM public key (RSA or EC; text or a file's path) for RS256/ES256.
+        jwt_jwks_file: A JWKS file whose keys verify RS256/ES256 JWTs, chosen by ``kid``.
+        jwt_issuer: The ``iss`` a JWT must carry, if set.
+        jwt_leeway: Seconds of clock skew allowed on ``exp`` and ``nbf``.
+        log_file: Write the JSON logs to this file instead of stderr.
+        log_rotation: How the log file rotates: by ``size`` or by ``time``.
         rate_limit: Requests per second per principal (0: no limit).
         rate_burst: The bucket size of the per-principal rate limit.
+        storage: The storage built for an app without one (``[storage]`` in a file,
+            ``MASTRA_STORAGE__URL``...).
+        vectors: The vector store built for an app without one (``[vectors]``).
+        cache: The cache tiers and the shared rate limits (``[cache]``).
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="MASTRA_", extra="forbid", populate_by_name=True, validate_default=True
+        env_prefix="MASTRA_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        populate_by_name=True,
+        validate_default=True,
     )
 
     host: str = "localhost"
@@ -90,8 +227,17 @@ class ServerConfig(BaseSettings):
     api_keys: list[ApiKeyConfig] = Field(default_factory=list)
     jwt_secret: str | None = Field(default=None, min_length=32, repr=False)
     jwt_audience: str | None = None
+    jwt_public_key: str | None = Field(default=None, repr=False)
+    jwt_jwks_file: str | None = None
+    jwt_issuer: str | None = None
+    jwt_leeway: float = Field(default=5.0, ge=0)
+    log_file: str | None = None
+    log_rotation: LogRotation = Field(default_factory=LogRotation)
     rate_limit: float = Field(default=0.0, ge=0)
     rate_burst: int = Field(default=20, ge=1)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    vectors: VectorsConfig = Field(default_factory=VectorsConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -108,10 +254,13 @@ class ServerConfig(BaseSettings):
 
     @model_validator(mode="after")
     def _credentials_when_auth_is_on(self) -> ServerConfig:
-        if self.auth_required() and not self.api_keys and self.jwt_secret is None:
+        check_jwt_settings(self.jwt_public_key, self.jwt_jwks_file)
+        jwt_keys = (self.jwt_secret, self.jwt_public_key, self.jwt_jwks_file)
+        if self.auth_required() and not self.api_keys and all(k is None for k in jwt_keys):
             raise ValueError(
                 f"auth is required (auth={self.auth!r}, host={self.host!r}) but no api_keys "
-                "or jwt_secret are configured; add some, or set auth = 'off' explicitly"
+                "or jwt_secret/jwt_public_key/jwt_jwks_file are configured; add some, or set "
+                "auth = 'off' explicitly"
             )
         return self
 
@@ -163,4 +312,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     server = data.get("server", data)
     if not isinstance(server, dict):
         raise ConfigError(f"config file {str(path)!r}: [server] must be a table", path=str(path))
+    if server is not data:  # top-level [storage], [vectors], [cache] tables beside [server]
+        server = {**{k: data[k] for k in _SECTIONS if k in data}, **server}
     return server
+
+
+_SECTIONS = ("storage", "vectors", "cache")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -21,8 +22,19 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from mastra.agent import AgentResult
+from mastra.cache import LRUCache
+from mastra.server._instrument import (
+    CacheCollector,
+    HttpCollector,
+    TimingCollector,
+    instrument_state,
+    resident_memory,
+)
 from mastra.workflows import metrics as workflow_metrics
 from mastra.workflows._metrics import LATENCY_BUCKETS
+
+if TYPE_CHECKING:
+    from mastra.server._state import ServerState
 
 __all__ = ["CONTENT_TYPE_LATEST", "ServerMetrics", "WorkflowCollector"]
 
@@ -69,11 +81,19 @@ class ServerMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.rss = Gauge(
+            "mastra_process_resident_memory_bytes",
+            "Resident set size of the serving process (per worker with --workers).",
+            registry=registry,
+            multiprocess_mode="liveall",
+        )
+        self._rss_next = 0.0
         self._agent_metrics(registry)
         # labels() costs a lock and a dict lookup per call; the children are kept here.
         self._http_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._run_children: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         self._collectors: list[Collector] = []
+        self._caches: dict[str, LRUCache] = {}
 
     def _agent_metrics(self, registry: CollectorRegistry) -> None:
         self.agent_runs = Counter(
@@ -129,6 +149,14 @@ class ServerMetrics:
             self._http_children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+        if time.monotonic() >= self._rss_next:  # at most once a second: a syscall
+            self._update_rss()
+
+    def _update_rss(self) -> None:
+        self._rss_next = time.monotonic() + 1.0
+        rss = resident_memory()
+        if rss is not None:
+            self.rss.set(rss)
 
     def record_result(
         self, agent: str, model: tuple[str, str], result: AgentResult[object]
@@ -163,6 +191,24 @@ class ServerMetrics:
         if outcome == "error":
             self.llm_errors.labels(model[0], model[1], code).inc()
 
+    def watch(self, state: ServerState) -> None:
+        """Adds what the app's components report: storage and vector-store call
+        latency (their methods timed from now on), HTTP client retries and circuits,
+        LLM response-cache lookups and the LRU caches' counters."""
+        instrument_state(state)
+        self.add_collector(TimingCollector())
+        self.add_collector(HttpCollector())
+        self.add_collector(CacheCollector(state, self._caches))
+
+    def watch_cache(self, name: str, cache: LRUCache) -> None:
+        """Reports ``cache``'s counters as ``mastra_cache_*{cache=name}``.
+
+        Example:
+            >>> from mastra.cache import LRUCache
+            >>> ServerMetrics().watch_cache("prompts", LRUCache(100))
+        """
+        self._caches[name] = cache
+
     def add_collector(self, collector: Collector) -> None:
         """Adds a collector read at each scrape (the process's own state)."""
         self._collectors.append(collector)
@@ -171,6 +217,7 @@ class ServerMetrics:
 
     def render(self) -> bytes:
         """The metrics in Prometheus' text format (of every worker, in multiprocess mode)."""
+        self._update_rss()
         if self.multiprocess:
             merged = CollectorRegistry()
             multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]

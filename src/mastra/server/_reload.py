@@ -10,6 +10,7 @@ from typing import Any
 
 from mastra.errors import ConfigError
 from mastra.server._auth import Authenticator, RateLimiter
+from mastra.server._backends import SharedLimit, redis_of
 from mastra.server._config import ServerConfig, load_config
 from mastra.server._state import ServerState
 
@@ -17,7 +18,7 @@ __all__ = ["RESTART_FIELDS", "ConfigReloader", "apply_config"]
 
 logger = logging.getLogger("mastra.server")
 
-RESTART_FIELDS = ("host", "port")
+RESTART_FIELDS = ("host", "port", "storage", "vectors", "cache")
 """Settings a running server cannot change: a reload reports them and keeps the old."""
 
 
@@ -25,10 +26,22 @@ def apply_config(state: ServerState, config: ServerConfig) -> None:
     """Makes ``config`` the server's settings: auth keys and roles, rate limits, CORS,
     body limit, timeouts, drain timeout and log level take effect at once."""
     state.auth = Authenticator(config) if config.auth_required() else None
-    state.limiter = RateLimiter(config.rate_limit, config.rate_burst) if config.rate_limit else None
+    state.limiter = _limiter(state, config)
     state.lifecycle.drain_timeout = config.drain_timeout
     logging.getLogger("mastra").setLevel(config.log_level)
     state.config = config  # last: readers see the old settings or all of the new
+
+
+def _limiter(state: ServerState, config: ServerConfig) -> RateLimiter | SharedLimit | None:
+    if not config.rate_limit:
+        return None
+    redis = state.redis if state.redis is not None else redis_of(config.cache)
+    if redis is None:
+        return RateLimiter(config.rate_limit, config.rate_burst)
+    from mastra.cache import SharedRateLimiter
+
+    state.redis = redis
+    return SharedLimit(SharedRateLimiter(redis, rate=config.rate_limit, burst=config.rate_burst))
 
 
 class ConfigReloader:

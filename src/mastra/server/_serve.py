@@ -20,11 +20,12 @@ import uvicorn
 from mastra._mastra import Mastra
 from mastra.errors import ConfigError
 from mastra.server._app import create_app
+from mastra.server._backends import build_storage, build_vectors, configure_mastra
 from mastra.server._config import ServerConfig
 from mastra.server._reload import ConfigReloader
 from mastra.server._state import Lifecycle
 
-__all__ = ["DrainingServer", "default_mastra", "load_target", "serve"]
+__all__ = ["DrainingServer", "app_for", "default_mastra", "load_target", "serve"]
 
 logger = logging.getLogger("mastra.server")
 
@@ -71,13 +72,30 @@ class DrainingServer(uvicorn.Server):
             self._loop.call_soon_threadsafe(self.lifecycle.begin_drain)
 
 
-def default_mastra() -> Mastra:
+def default_mastra(config: ServerConfig | None = None) -> Mastra:
     """The app ``mastra serve`` runs without a target: the offline demo's
-    (:func:`mastra.demo.create_mastra`), its state in ``MASTRA_DEMO_DB`` or
+    (:func:`mastra.demo.create_mastra`), on the storage and vector store of
+    ``config`` (``storage.url``, ``vectors.url``), else in ``MASTRA_DEMO_DB`` or
     ``./mastra-demo.db``."""
     from mastra.demo._server import create_mastra  # the demo loads only when served
 
-    return create_mastra()
+    if config is None:
+        return create_mastra()
+    return create_mastra(
+        storage=build_storage(config.storage), vectors=build_vectors(config.vectors)
+    )
+
+
+def app_for(target: str | None, config: ServerConfig) -> Mastra:
+    """The Mastra to serve: ``target``'s (given the settings' storage and vector store
+    where it has none of its own), or the default app.
+
+    Raises:
+        ConfigError: The target cannot be loaded, or a backend's extra is missing.
+    """
+    if not target:
+        return default_mastra(config)
+    return configure_mastra(load_target(target), config)
 
 
 def load_target(target: str) -> Mastra:

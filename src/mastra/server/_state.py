@@ -15,7 +15,9 @@ from mastra.server._metrics import ServerMetrics
 from mastra.workflows import Run
 
 if TYPE_CHECKING:
+    from mastra.cache import LRUCache, RedisCache, TieredCache
     from mastra.server._auth import Authenticator, RateLimiter
+    from mastra.server._backends import SharedLimit
 
 __all__ = ["Lifecycle", "ServerState", "model_labels", "state_of"]
 
@@ -58,7 +60,11 @@ class ServerState:
         metrics: The Prometheus metrics.
         lifecycle: The shutdown state.
         auth: Who may do what (``None``: no authentication).
-        limiter: The per-principal rate limit (``None``: none).
+        limiter: The per-principal rate limit (``None``: none), in Redis and shared
+            by every worker when ``cache.l2`` is set.
+        cache: The server's cache (``cache`` settings): an LRU, over Redis when
+            ``cache.l2`` is set; started and closed with the app.
+        redis: The Redis of ``cache.l2`` the shared rate limit uses (``None``: none).
         route_templates: The path template of each endpoint (for metrics).
         workflow_runs: The runs created, starting or resuming in this server, by
             ``(workflow id, run id)`` (those at rest live in the workflow's storage).
@@ -69,7 +75,9 @@ class ServerState:
     metrics: ServerMetrics = field(default_factory=ServerMetrics)
     lifecycle: Lifecycle = field(init=False)
     auth: Authenticator | None = None
-    limiter: RateLimiter | None = None
+    limiter: RateLimiter | SharedLimit | None = None
+    cache: LRUCache | TieredCache | None = None
+    redis: RedisCache | None = None
     route_templates: dict[Any, str] = field(default_factory=dict)
     workflow_runs: dict[tuple[str, str], Run] = field(default_factory=dict)
 

@@ -54,13 +54,13 @@ def _chain_drain(lifecycle: Lifecycle) -> None:
 def worker_app() -> Starlette:
     """The app of one worker process, built from what the supervisor put in the
     environment (uvicorn calls it: ``factory=True``)."""
-    from mastra.server._serve import default_mastra, load_target
+    from mastra.server._serve import app_for
 
     path = os.environ.get(_CONFIG) or None
     config = load_config(path, **json.loads(os.environ.get(_OVERRIDES) or "{}"))
     configure_logging(config.log_level)
     target = os.environ.get(_TARGET)
-    app = create_app(load_target(target) if target else default_mastra(), config)
+    app = create_app(app_for(target, config), config)
     inner = app.router.lifespan_context
     lifecycle = app.state.mastra_server.lifecycle
 
