@@ -4,10 +4,12 @@ Run: ``pytest benchmarks/test_workflows.py --benchmark-only -q``.
 
 Shapes: a chain of 100 no-op steps, 100 no-op steps in one ``parallel``, and
 ``foreach`` over 10,000 items with concurrency 16. Snapshots go nowhere but process
-memory (``local``: a workflow without storage), to ``InMemoryStorage`` (a JSON copy
-per save) or to a SQLite file (one transaction per step). pydantic-graph runs the same
-100-step chain (100 step nodes, each adding one). Each record carries the time per
-step (``us/step``), steps per second, and whether the result was right; the
+memory (``local``: a workflow without storage), to ``InMemoryStorage`` or to a SQLite
+file (one transaction per step); either way a step writes its own record and the run's
+header, so a step costs the same at the end of a long run as at its start.
+pydantic-graph runs the same 100-step chain (100 step nodes, each adding one). Each
+record carries the time per step (``us/step``), steps per second, and whether the
+result was right; the
 ``snapshot floor`` cases time one bare ``save_workflow_snapshot`` of a tiny snapshot,
 the storage's own cost per step.
 """

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import anyio
+import orjson
 import pytest
 
 from mastra.errors import StorageError
@@ -229,6 +231,122 @@ async def test_delete_workflow_snapshot(store: Storage) -> None:
     assert await store.delete_workflow_snapshot("other", "run2") is False
     assert await store.load_workflow_snapshot("wf", "run1") is None
     assert await store.list_workflow_snapshots("wf") == [kept]
+
+
+def js(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+async def test_save_workflow_run_keeps_unsent_step_records(store: Storage) -> None:
+    header = {"runId": "run1", "position": 1}
+    assert await store.save_workflow_run("wf", "run1", js(header), {}, status="running") is None
+    steps = {"a": js({"status": "success", "output": 1})}
+    await store.save_workflow_run("wf", "run1", js(header), steps, status="running")
+    header["position"] = 2
+    steps = {"b": js({"status": "success", "output": 2})}
+    await store.save_workflow_run("wf", "run1", js(header), steps, status="running")
+    header["position"] = 3
+    steps = {"a": js({"status": "failed", "error": "x"})}  # replaced, keeps its place
+    await store.save_workflow_run("wf", "run1", js(header), steps, status="failed")
+    saved = await store.load_workflow_snapshot("wf", "run1")
+    assert saved is not None
+    assert saved.status == "failed"
+    assert saved.snapshot["position"] == 3
+    assert list(saved.snapshot["context"].items()) == [
+        ("a", {"status": "failed", "error": "x"}),
+        ("b", {"status": "success", "output": 2}),
+    ]
+    assert [s.snapshot for s in await store.list_workflow_snapshots("wf")] == [saved.snapshot]
+    saved.snapshot["context"]["a"]["error"] = "changed by the caller"
+    again = await store.load_workflow_snapshot("wf", "run1")
+    assert again is not None
+    assert again.snapshot["context"]["a"]["error"] == "x"
+
+
+async def test_whole_snapshot_replaces_step_records(store: Storage) -> None:
+    steps = {"a": js({"status": "success"})}
+    await store.save_workflow_run("wf", "run1", js({"v": 1}), steps, status="running")
+    whole = await store.save_workflow_snapshot("wf", "run1", {"v": 2}, status="success")
+    assert await store.load_workflow_snapshot("wf", "run1") == whole
+    await store.save_workflow_run("wf", "run2", js({"v": 1}), steps, status="running")
+    assert await store.delete_workflow_snapshot("wf", "run2") is True
+    await store.save_workflow_run("wf", "run2", js({"v": 3}), {}, status="running")
+    fresh = await store.load_workflow_snapshot("wf", "run2")
+    assert fresh is not None
+    assert fresh.snapshot == {"v": 3}
+
+
+async def test_save_workflow_run_in_a_transaction_rolls_back(store: Storage) -> None:
+    async def doomed() -> None:
+        async with store.transaction():
+            steps = {"a": js({"status": "success"})}
+            await store.save_workflow_run("wf", "run1", js({"v": 1}), steps, status="running")
+            raise KeyError("fails")
+
+    with pytest.raises(KeyError):
+        await doomed()
+    assert await store.load_workflow_snapshot("wf", "run1") is None
+
+
+async def test_workflow_run_lease(store: Storage) -> None:
+    header, save = js({"v": 1}), store.save_workflow_run
+    assert (
+        await save("wf", "run1", header, {}, status="running", owner="A", lease_ms=60_000) is None
+    )
+    steps = {"a": js({"status": "success"})}
+    refused = await save("wf", "run1", js({"v": 2}), steps, status="running", owner="B", lease_ms=1)
+    assert refused == "A"
+    saved = await store.load_workflow_snapshot("wf", "run1")
+    assert saved is not None
+    assert saved.snapshot == {"v": 1}  # the refused write changed nothing
+    # The owner renews, then releases; a released run is anyone's.
+    assert (
+        await save("wf", "run1", header, {}, status="running", owner="A", lease_ms=60_000) is None
+    )
+    assert await save("wf", "run1", header, {}, status="suspended", owner="A") is None
+    assert await save("wf", "run1", header, {}, status="running", owner="B", lease_ms=1) is None
+    # An expired lease (its owner died) is taken over.
+    await anyio.sleep(0.01)
+    assert (
+        await save("wf", "run1", header, {}, status="running", owner="C", lease_ms=60_000) is None
+    )
+    # Writes without an owner neither check nor change the lease.
+    assert await save("wf", "run1", header, {}, status="running") is None
+    await store.save_workflow_snapshot("wf", "run1", {"v": 9}, status="running")
+    assert await save("wf", "run1", header, {}, status="running", owner="D", lease_ms=1) == "C"
+
+
+async def test_a_renewal_needs_the_lease_still_held(store: Storage) -> None:
+    header, save = js({"v": 1}), store.save_workflow_run
+    assert await save("wf", "run1", header, {}, status="running", owner="A", lease_ms=1) is None
+    await anyio.sleep(0.01)
+    # Lapsed but not taken: the owner may still renew.
+    assert (
+        await save("wf", "run1", header, {}, status="running", owner="A", lease_ms=1, renew=True)
+        is None
+    )
+    await anyio.sleep(0.01)
+    assert (
+        await save("wf", "run1", header, {}, status="running", owner="B", lease_ms=60_000) is None
+    )
+    # Taken over: A's renewal is refused and changes nothing, even once B lets go.
+    late = js({"v": "stale"})
+    assert await save("wf", "run1", late, {}, status="running", owner="A", renew=True) == "B"
+    assert await save("wf", "run1", header, {}, status="success", owner="B", renew=True) is None
+    assert await save("wf", "run1", late, {}, status="running", owner="A", renew=True) == ""
+    saved = await store.load_workflow_snapshot("wf", "run1")
+    assert saved is not None
+    assert (saved.status, saved.snapshot) == ("success", {"v": 1})
+
+
+async def test_release_workflow_lease(store: Storage) -> None:
+    header, save = js({"v": 1}), store.save_workflow_run
+    assert await store.release_workflow_lease("wf", "run1", "A") is False
+    await save("wf", "run1", header, {}, status="running", owner="A", lease_ms=60_000)
+    assert await store.release_workflow_lease("wf", "run1", "B") is False
+    assert await save("wf", "run1", header, {}, status="running", owner="B", lease_ms=1) == "A"
+    assert await store.release_workflow_lease("wf", "run1", "A") is True
+    assert await save("wf", "run1", header, {}, status="running", owner="B", lease_ms=1) is None
 
 
 # ---- transactions ----------------------------------------------------------------------

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
+
+import orjson
 
 from mastra.errors import StorageError
 from mastra.storage._gate import WriterGate
@@ -24,6 +27,7 @@ from mastra.storage._types import (
     WorkflowSnapshot,
     check_page,
     decode_cursor,
+    dumps,
     encode_cursor,
     json_copy,
     neighbour_range,
@@ -36,12 +40,41 @@ __all__ = ["InMemoryStorage"]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class _SavedRun:
+    """A run as saved: its header's JSON, each step record's JSON, and its lease (the
+    JSON is parsed on each read, so readers never share objects with the store)."""
+
+    workflow_name: str
+    run_id: str
+    header: bytes
+    status: str
+    updated_at: datetime
+    steps: dict[str, bytes] = field(default_factory=dict)
+    lease_owner: str | None = None
+    lease_expires: int = 0
+
+    def view(self) -> WorkflowSnapshot:
+        snapshot = orjson.loads(self.header)
+        if self.steps:
+            context = snapshot.setdefault("context", {})
+            context.update((sid, orjson.loads(rec)) for sid, rec in self.steps.items())
+        return WorkflowSnapshot(
+            self.workflow_name, self.run_id, snapshot, self.status, self.updated_at
+        )
+
+    def refuses(self, owner: str, renew: bool, now: int) -> bool:
+        if self.lease_owner == owner:
+            return False
+        return renew or (self.lease_owner is not None and self.lease_expires > now)
+
+
 @dataclass
 class _State:
     threads: dict[str, Thread] = field(default_factory=dict)
     messages: dict[str, tuple[int, Message]] = field(default_factory=dict)
     resources: dict[str, Resource] = field(default_factory=dict)
-    snapshots: dict[tuple[str, str], WorkflowSnapshot] = field(default_factory=dict)
+    snapshots: dict[tuple[str, str], _SavedRun] = field(default_factory=dict)
     seq: int = 0
     audit: list[AuditEntry] = field(default_factory=list)
 
@@ -369,12 +402,69 @@ class InMemoryStorage:
     async def save_workflow_snapshot(
         self, workflow_name: str, run_id: str, snapshot: dict[str, Any], *, status: str
     ) -> WorkflowSnapshot:
-        """Saves (or replaces) the snapshot of a workflow run."""
-        record = WorkflowSnapshot(workflow_name, run_id, json_copy(snapshot), status)
+        """Saves (or replaces) the whole snapshot of a workflow run."""
+        header = dumps(snapshot).encode()
+        record = WorkflowSnapshot(workflow_name, run_id, orjson.loads(header), status)
 
         def op(state: _State) -> WorkflowSnapshot:
-            state.snapshots[(workflow_name, run_id)] = record
+            key = (workflow_name, run_id)
+            old = state.snapshots.get(key)
+            saved = _SavedRun(workflow_name, run_id, header, status, record.updated_at)
+            if old is not None:
+                saved = replace(saved, lease_owner=old.lease_owner, lease_expires=old.lease_expires)
+            state.snapshots[key] = saved
             return record
+
+        return await self._write(op)
+
+    async def save_workflow_run(
+        self,
+        workflow_name: str,
+        run_id: str,
+        header: bytes,
+        steps: Mapping[str, bytes],
+        *,
+        status: str,
+        owner: str | None = None,
+        lease_ms: int = 0,
+        renew: bool = False,
+    ) -> str | None:
+        """Saves a run's header and changed step records in one write, taking or
+        renewing ``owner``'s lease (see :meth:`Storage.save_workflow_run`)."""
+        changed = dict(steps)
+
+        def op(state: _State) -> str | None:
+            key = (workflow_name, run_id)
+            now = utcnow()
+            micros = to_micros(now)
+            old = state.snapshots.get(key)
+            lease_owner, lease_expires = (
+                (None, 0) if old is None else (old.lease_owner, old.lease_expires)
+            )
+            if owner is not None:
+                if old is not None and old.refuses(owner, renew, micros):
+                    return old.lease_owner or ""
+                held = lease_ms > 0
+                lease_owner = owner if held else None
+                lease_expires = micros + lease_ms * 1000 if held else 0
+            merged = {**old.steps, **changed} if old is not None and old.steps else changed
+            state.snapshots[key] = _SavedRun(
+                workflow_name, run_id, header, status, now, merged, lease_owner, lease_expires
+            )
+            return None
+
+        return await self._write(op)
+
+    async def release_workflow_lease(self, workflow_name: str, run_id: str, owner: str) -> bool:
+        """Ends ``owner``'s lease on a run; False if the run is not leased to it."""
+
+        def op(state: _State) -> bool:
+            key = (workflow_name, run_id)
+            old = state.snapshots.get(key)
+            if old is None or old.lease_owner != owner:
+                return False
+            state.snapshots[key] = replace(old, lease_owner=None, lease_expires=0)
+            return True
 
         return await self._write(op)
 
@@ -382,7 +472,8 @@ class InMemoryStorage:
         self, workflow_name: str, run_id: str
     ) -> WorkflowSnapshot | None:
         """The saved snapshot of a run, or None."""
-        return await self._read(lambda state: state.snapshots.get((workflow_name, run_id)))
+        saved = await self._read(lambda state: state.snapshots.get((workflow_name, run_id)))
+        return None if saved is None else saved.view()
 
     async def list_workflow_snapshots(
         self,
@@ -405,7 +496,7 @@ class InMemoryStorage:
             rows.sort(
                 key=lambda s: (to_micros(s.updated_at), s.workflow_name, s.run_id), reverse=True
             )
-            return rows[offset : offset + limit]
+            return [s.view() for s in rows[offset : offset + limit]]
 
         return await self._read(op)
 

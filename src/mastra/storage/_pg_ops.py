@@ -7,7 +7,7 @@ hosts cannot interleave between the read and the write.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -276,23 +276,102 @@ def json_round_trip(value: str | dict[str, Any] | None) -> str | dict[str, Any] 
 
 async def save_snapshot(conn: Conn, record: WorkflowSnapshot) -> WorkflowSnapshot:
     text = dumps(record.snapshot)
+    key = (record.workflow_name, record.run_id)
     await conn.execute(
         """INSERT INTO workflow_snapshots (workflow_name, run_id, snapshot, status, updated_at)
            VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (workflow_name, run_id) DO UPDATE SET snapshot = excluded.snapshot,
                status = excluded.status, updated_at = excluded.updated_at""",
-        (record.workflow_name, record.run_id, text, record.status, to_micros(record.updated_at)),
+        (*key, text, record.status, to_micros(record.updated_at)),
     )
+    await conn.execute("DELETE FROM workflow_steps WHERE workflow_name = %s AND run_id = %s", key)
     return WorkflowSnapshot(
         record.workflow_name, record.run_id, orjson.loads(text), record.status, record.updated_at
     )
+
+
+_SAVE_RUN = """INSERT INTO workflow_snapshots (workflow_name, run_id, snapshot, status, updated_at)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (workflow_name, run_id) DO UPDATE SET snapshot = excluded.snapshot,
+        status = excluded.status, updated_at = excluded.updated_at"""
+
+# The lease is taken (or renewed, or released) by the write itself: a row leased to
+# another owner until later than now is left alone, and no row changes; a renewal
+# also leaves alone a row whose lease is no longer the owner's.
+_SAVE_LEASED_RUN = """INSERT INTO workflow_snapshots
+        (workflow_name, run_id, snapshot, status, updated_at, lease_owner, lease_expires)
+    VALUES (%(wf)s, %(run)s, %(header)s, %(status)s, %(now)s, %(holder)s, %(until)s)
+    ON CONFLICT (workflow_name, run_id) DO UPDATE SET snapshot = excluded.snapshot,
+        status = excluded.status, updated_at = excluded.updated_at,
+        lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires
+    WHERE workflow_snapshots.lease_owner = %(owner)s OR (NOT %(renew)s AND (
+        workflow_snapshots.lease_owner IS NULL OR workflow_snapshots.lease_expires <= %(now)s))"""
+
+_LEASE_OWNER = "SELECT lease_owner FROM workflow_snapshots WHERE workflow_name = %s AND run_id = %s"
+
+_SAVE_STEP = """INSERT INTO workflow_steps (workflow_name, run_id, step_id, record)
+    VALUES (%s, %s, %s, %s)
+    ON CONFLICT (workflow_name, run_id, step_id) DO UPDATE SET record = excluded.record"""
+
+
+async def save_run(
+    conn: Conn,
+    key: tuple[str, str],
+    header: bytes,
+    steps: Mapping[str, bytes],
+    status: str,
+    lease: tuple[str, int, bool] | None,
+) -> str | None:
+    now = to_micros(utcnow())
+    if lease is None:
+        await conn.execute(_SAVE_RUN, (*key, header.decode(), status, now))
+    else:
+        owner, lease_ms, renew = lease
+        held = lease_ms > 0
+        params = {
+            "wf": key[0], "run": key[1], "header": header.decode(), "status": status,
+            "now": now, "owner": owner, "renew": renew, "holder": owner if held else None,
+            "until": now + lease_ms * 1000 if held else None,
+        }  # fmt: skip
+        cur = await conn.execute(_SAVE_LEASED_RUN, params)
+        if cur.rowcount == 0:
+            row = await _one(conn, _LEASE_OWNER, key)
+            return str(row[0] or "") if row else ""
+    if steps:
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                _SAVE_STEP, [(*key, sid, rec.decode()) for sid, rec in steps.items()]
+            )
+    return None
+
+
+async def release_lease(conn: Conn, key: tuple[str, str], owner: str) -> bool:
+    cur = await conn.execute(
+        """UPDATE workflow_snapshots SET lease_owner = NULL, lease_expires = NULL
+           WHERE workflow_name = %s AND run_id = %s AND lease_owner = %s""",
+        (*key, owner),
+    )
+    return cur.rowcount > 0
+
+
+async def _with_steps(conn: Conn, record: WorkflowSnapshot) -> WorkflowSnapshot:
+    rows = await _all(
+        conn,
+        "SELECT step_id, record FROM workflow_steps WHERE workflow_name = %s AND run_id = %s"
+        " ORDER BY seq",
+        (record.workflow_name, record.run_id),
+    )
+    if rows:
+        context = record.snapshot.setdefault("context", {})
+        context.update((sid, orjson.loads(text)) for sid, text in rows)
+    return record
 
 
 async def load_snapshot(conn: Conn, workflow_name: str, run_id: str) -> WorkflowSnapshot | None:
     row = await _one(
         conn, f"{_SNAPSHOT} WHERE workflow_name = %s AND run_id = %s", (workflow_name, run_id)
     )
-    return _snapshot(row) if row else None
+    return await _with_steps(conn, _snapshot(row)) if row else None
 
 
 async def list_snapshots(
@@ -312,13 +391,14 @@ async def list_snapshots(
             ORDER BY updated_at DESC, workflow_name DESC, run_id DESC LIMIT %s OFFSET %s""",
         (*params, limit, offset),
     )
-    return [_snapshot(r) for r in rows]
+    return [await _with_steps(conn, _snapshot(r)) for r in rows]
 
 
 async def delete_snapshot(conn: Conn, workflow_name: str, run_id: str) -> bool:
+    key = (workflow_name, run_id)
+    await conn.execute("DELETE FROM workflow_steps WHERE workflow_name = %s AND run_id = %s", key)
     cur = await conn.execute(
-        "DELETE FROM workflow_snapshots WHERE workflow_name = %s AND run_id = %s",
-        (workflow_name, run_id),
+        "DELETE FROM workflow_snapshots WHERE workflow_name = %s AND run_id = %s", key
     )
     return cur.rowcount > 0
 

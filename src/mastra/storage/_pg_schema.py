@@ -87,7 +87,22 @@ _V3 = (
        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
 )
 
-_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2, 3: _V3}
+# Version 4: one row per step record (a step's write does not grow with the run) and
+# the lease that keeps two processes off one run.
+_V4 = (
+    """CREATE TABLE workflow_steps (
+        workflow_name TEXT COLLATE "C" NOT NULL,
+        run_id TEXT COLLATE "C" NOT NULL,
+        step_id TEXT COLLATE "C" NOT NULL,
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        record TEXT NOT NULL,
+        PRIMARY KEY (workflow_name, run_id, step_id)
+    )""",
+    "ALTER TABLE workflow_snapshots ADD COLUMN lease_owner TEXT",
+    "ALTER TABLE workflow_snapshots ADD COLUMN lease_expires BIGINT",
+)
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 
 
 async def migrate(conn: AsyncConnection[Any], where: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, TypeVar
@@ -321,6 +321,28 @@ class PostgresStorage:
         """Saves (or replaces) the snapshot of a workflow run."""
         record = WorkflowSnapshot(workflow_name, run_id, snapshot, status, utcnow())
         return await self._run(ops.save_snapshot, record)
+
+    async def save_workflow_run(
+        self,
+        workflow_name: str,
+        run_id: str,
+        header: bytes,
+        steps: Mapping[str, bytes],
+        *,
+        status: str,
+        owner: str | None = None,
+        lease_ms: int = 0,
+        renew: bool = False,
+    ) -> str | None:
+        """Saves a run's header and changed step records in one transaction, taking
+        or renewing ``owner``'s lease (see :meth:`Storage.save_workflow_run`)."""
+        lease = None if owner is None else (owner, lease_ms, renew)
+        key = (workflow_name, run_id)
+        return await self._run(ops.save_run, key, header, steps, status, lease)
+
+    async def release_workflow_lease(self, workflow_name: str, run_id: str, owner: str) -> bool:
+        """Ends ``owner``'s lease on a run; False if the run is not leased to it."""
+        return await self._run(ops.release_lease, (workflow_name, run_id), owner)
 
     async def load_workflow_snapshot(
         self, workflow_name: str, run_id: str

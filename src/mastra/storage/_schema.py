@@ -76,7 +76,21 @@ _V3 = (
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
 )
 
-_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2, 3: _V3}
+# Version 4 saves a run step by step (one row per step record, so a step's write does
+# not grow with the run) and adds the lease that keeps two processes off one run.
+_V4 = (
+    """CREATE TABLE workflow_steps (
+        workflow_name TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (workflow_name, run_id, step_id)
+    )""",
+    "ALTER TABLE workflow_snapshots ADD COLUMN lease_owner TEXT",
+    "ALTER TABLE workflow_snapshots ADD COLUMN lease_expires INTEGER",
+)
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 SCHEMA_VERSION = max(_MIGRATIONS)
 """The schema version this mastra writes."""
 

@@ -8,12 +8,13 @@ import queue
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
+from mastra._sqlite_wal import WalCheckpointer
 from mastra.errors import StorageError
 from mastra.storage import _sqlite_ops as ops
 from mastra.storage._gate import WriterGate
@@ -115,6 +116,7 @@ class SQLiteStorage:
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all: list[sqlite3.Connection] = []
         self._open_lock = threading.Lock()
+        self._wal = WalCheckpointer(self.path)  # checkpoints off the commit path
         self._closed = False
 
     # ---- opening and closing -------------------------------------------------------
@@ -132,6 +134,7 @@ class SQLiteStorage:
                 mode = writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise StorageError(f"{self.path} cannot use WAL mode", path=self.path)
+                self._wal.attach(writer)
                 migrate(writer, self.path)
                 for _ in range(self._n_readers):
                     reader = _connect(
@@ -171,6 +174,7 @@ class SQLiteStorage:
         self._writer_pool.shutdown(wait=True)
         self._reader_pool.shutdown(wait=True)
         self._gate.close()
+        self._wal.close()
         with self._open_lock:
             for conn in self._all:
                 conn.close()
@@ -221,6 +225,7 @@ class SQLiteStorage:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._wal.committed()
         return result
 
     def _joined(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -295,6 +300,7 @@ class SQLiteStorage:
                 raise
             self._gate.owner.reset(token)
             await asyncio.shield(self._call(self._writer_pool, conn.execute, "COMMIT"))
+            self._wal.committed()
         finally:
             self._gate.release()
 
@@ -399,6 +405,28 @@ class SQLiteStorage:
         """Saves (or replaces) the snapshot of a workflow run."""
         record = WorkflowSnapshot(workflow_name, run_id, snapshot, status, utcnow())
         return await self._write(ops.save_snapshot, record)
+
+    async def save_workflow_run(
+        self,
+        workflow_name: str,
+        run_id: str,
+        header: bytes,
+        steps: Mapping[str, bytes],
+        *,
+        status: str,
+        owner: str | None = None,
+        lease_ms: int = 0,
+        renew: bool = False,
+    ) -> str | None:
+        """Saves a run's header and changed step records in one transaction, taking
+        or renewing ``owner``'s lease (see :meth:`Storage.save_workflow_run`)."""
+        lease = None if owner is None else (owner, lease_ms, renew)
+        key = (workflow_name, run_id)
+        return await self._write(ops.save_run, key, header, steps, status, lease)
+
+    async def release_workflow_lease(self, workflow_name: str, run_id: str, owner: str) -> bool:
+        """Ends ``owner``'s lease on a run; False if the run is not leased to it."""
+        return await self._write(ops.release_lease, (workflow_name, run_id), owner)
 
     async def load_workflow_snapshot(
         self, workflow_name: str, run_id: str

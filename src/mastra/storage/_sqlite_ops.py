@@ -7,7 +7,7 @@ may read, check and then write without anything changing in between.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -253,16 +253,88 @@ def update_resource(
 
 def save_snapshot(conn: sqlite3.Connection, record: WorkflowSnapshot) -> WorkflowSnapshot:
     text = dumps(record.snapshot)
+    key = (record.workflow_name, record.run_id)
     conn.execute(
         """INSERT INTO workflow_snapshots (workflow_name, run_id, snapshot, status, updated_at)
            VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (workflow_name, run_id) DO UPDATE SET snapshot = excluded.snapshot,
                status = excluded.status, updated_at = excluded.updated_at""",
-        (record.workflow_name, record.run_id, text, record.status, to_micros(record.updated_at)),
+        (*key, text, record.status, to_micros(record.updated_at)),
     )
+    conn.execute("DELETE FROM workflow_steps WHERE workflow_name = ? AND run_id = ?", key)
     return WorkflowSnapshot(
         record.workflow_name, record.run_id, orjson.loads(text), record.status, record.updated_at
     )
+
+
+_SAVE_RUN = """INSERT INTO workflow_snapshots (workflow_name, run_id, snapshot, status, updated_at)
+    VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (workflow_name, run_id) DO UPDATE SET snapshot = excluded.snapshot,
+        status = excluded.status, updated_at = excluded.updated_at"""
+
+# The lease is taken (or renewed, or released) by the write itself: a row leased to
+# another owner until later than now is left alone, and no row changes; a renewal
+# also leaves alone a row whose lease is no longer the owner's.
+_SAVE_LEASED_RUN = """INSERT INTO workflow_snapshots
+        (workflow_name, run_id, snapshot, status, updated_at, lease_owner, lease_expires)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT (workflow_name, run_id) DO UPDATE SET snapshot = excluded.snapshot,
+        status = excluded.status, updated_at = excluded.updated_at,
+        lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires
+    WHERE workflow_snapshots.lease_owner = ?8 OR (NOT ?9 AND (
+        workflow_snapshots.lease_owner IS NULL OR workflow_snapshots.lease_expires <= ?5))"""
+
+_SAVE_STEP = """INSERT INTO workflow_steps (workflow_name, run_id, step_id, record)
+    VALUES (?, ?, ?, ?)
+    ON CONFLICT (workflow_name, run_id, step_id) DO UPDATE SET record = excluded.record"""
+
+
+def save_run(
+    conn: sqlite3.Connection,
+    key: tuple[str, str],
+    header: bytes,
+    steps: Mapping[str, bytes],
+    status: str,
+    lease: tuple[str, int, bool] | None,
+) -> str | None:
+    now = to_micros(utcnow())
+    if lease is None:
+        conn.execute(_SAVE_RUN, (*key, header.decode(), status, now))
+    else:
+        owner, lease_ms, renew = lease
+        held = (owner, now + lease_ms * 1000) if lease_ms > 0 else (None, None)
+        params = (*key, header.decode(), status, now, *held, owner, renew)
+        cursor = conn.execute(_SAVE_LEASED_RUN, params)
+        if cursor.rowcount == 0:
+            row = conn.execute(
+                "SELECT lease_owner FROM workflow_snapshots WHERE workflow_name = ? AND run_id = ?",
+                key,
+            ).fetchone()
+            return str(row[0] or "")
+    if steps:
+        conn.executemany(_SAVE_STEP, [(*key, sid, rec.decode()) for sid, rec in steps.items()])
+    return None
+
+
+def release_lease(conn: sqlite3.Connection, key: tuple[str, str], owner: str) -> bool:
+    cursor = conn.execute(
+        """UPDATE workflow_snapshots SET lease_owner = NULL, lease_expires = NULL
+           WHERE workflow_name = ? AND run_id = ? AND lease_owner = ?""",
+        (*key, owner),
+    )
+    return cursor.rowcount > 0
+
+
+def _with_steps(conn: sqlite3.Connection, record: WorkflowSnapshot) -> WorkflowSnapshot:
+    rows = conn.execute(
+        "SELECT step_id, record FROM workflow_steps WHERE workflow_name = ? AND run_id = ?"
+        " ORDER BY rowid",
+        (record.workflow_name, record.run_id),
+    ).fetchall()
+    if rows:
+        context = record.snapshot.setdefault("context", {})
+        context.update((sid, orjson.loads(text)) for sid, text in rows)
+    return record
 
 
 def load_snapshot(
@@ -271,7 +343,7 @@ def load_snapshot(
     row = conn.execute(
         f"{_SNAPSHOT} WHERE workflow_name = ? AND run_id = ?", (workflow_name, run_id)
     ).fetchone()
-    return _snapshot(row) if row else None
+    return _with_steps(conn, _snapshot(row)) if row else None
 
 
 def list_snapshots(
@@ -286,13 +358,14 @@ def list_snapshots(
             ORDER BY updated_at DESC, workflow_name DESC, run_id DESC LIMIT ?3 OFFSET ?4""",
         (workflow_name, status, limit, offset),
     ).fetchall()
-    return [_snapshot(r) for r in rows]
+    return [_with_steps(conn, _snapshot(r)) for r in rows]
 
 
 def delete_snapshot(conn: sqlite3.Connection, workflow_name: str, run_id: str) -> bool:
+    key = (workflow_name, run_id)
+    conn.execute("DELETE FROM workflow_steps WHERE workflow_name = ? AND run_id = ?", key)
     cursor = conn.execute(
-        "DELETE FROM workflow_snapshots WHERE workflow_name = ? AND run_id = ?",
-        (workflow_name, run_id),
+        "DELETE FROM workflow_snapshots WHERE workflow_name = ? AND run_id = ?", key
     )
     return cursor.rowcount > 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -336,7 +336,46 @@ class Storage(Protocol):
     async def save_workflow_snapshot(
         self, workflow_name: str, run_id: str, snapshot: dict[str, Any], *, status: str
     ) -> WorkflowSnapshot:
-        """Saves (or replaces) the snapshot of a workflow run."""
+        """Saves (or replaces) the whole snapshot of a workflow run (step records
+        saved by :meth:`save_workflow_run` are dropped; its lease is kept)."""
+        ...
+
+    async def save_workflow_run(
+        self,
+        workflow_name: str,
+        run_id: str,
+        header: bytes,
+        steps: Mapping[str, bytes],
+        *,
+        status: str,
+        owner: str | None = None,
+        lease_ms: int = 0,
+        renew: bool = False,
+    ) -> str | None:
+        """Saves a run step by step, in one transaction: what it costs does not grow
+        with the run.
+
+        ``header`` (the snapshot's JSON without ``"context"``) replaces the run's; each
+        of ``steps`` (step id -> that step's record as JSON) replaces that step's
+        record, and the records not given are kept. :meth:`load_workflow_snapshot`
+        returns the header with every record under ``"context"`` (in first-saved order).
+
+        With ``owner`` the write is also a lease on the run: it happens only if no
+        other owner holds an unexpired lease, and leaves the lease to ``owner`` for
+        ``lease_ms`` from now (released when ``lease_ms`` is 0). With ``renew`` too,
+        it happens only if the lease is still ``owner``'s (lapsed or not): an owner
+        whose lease was taken over cannot overwrite its successor's saves. Without
+        ``owner`` the lease is neither checked nor changed.
+
+        Returns:
+            None when written; else (nothing was written) the owner of the lease that
+            refused the write, or ``""`` when a renewal found the lease nobody's.
+        """
+        ...
+
+    async def release_workflow_lease(self, workflow_name: str, run_id: str, owner: str) -> bool:
+        """Ends ``owner``'s lease on a run (its process is known dead); False if the
+        run is not leased to ``owner``."""
         ...
 
     async def load_workflow_snapshot(

@@ -37,14 +37,26 @@ class Emitter:
     nothing per step.
     """
 
-    __slots__ = ("_callbacks", "_pending", "_queues", "active", "run_id")
+    __slots__ = ("_callbacks", "_parent", "_pending", "_queues", "active", "run_id")
 
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
         self._callbacks: list[Callable[[Event], Any]] = []
         self._queues: list[asyncio.Queue[Event | None]] = []
         self._pending: set[asyncio.Future[Any]] = set()
+        self._parent: tuple[Emitter, str] | None = None
         self.active = False
+
+    def nested(self, step_id: str) -> Emitter:
+        """The emitter of a nested workflow run by step ``step_id``: its step events
+        reach this emitter's listeners as Mastra sends them, the id being the path
+        of the nested step (``"inner.fetch"``, also as a list in ``payload["path"]``).
+        The nested run's own start and finish are the step's start and result here.
+        """
+        child = Emitter(self.run_id)
+        child._parent = (self, step_id)
+        child.active = self.active
+        return child
 
     def watch(self, callback: Callable[[Event], Any]) -> Unwatch:
         """Calls ``callback(event)`` for each event (a coroutine result is scheduled)."""
@@ -74,6 +86,12 @@ class Emitter:
 
     def emit(self, type_: str, payload: dict[str, Any]) -> None:
         """Sends one event to everyone listening."""
+        if self._parent is not None:
+            if type_.startswith("workflow-step-"):
+                parent, step_id = self._parent
+                path = [step_id, *payload.get("path", [payload.get("id")])]
+                parent.emit(type_, {**payload, "id": ".".join(map(str, path)), "path": path})
+            return
         event: Event = {"type": type_, "runId": self.run_id, "from": "WORKFLOW", "payload": payload}
         for queue in self._queues:
             queue.put_nowait(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -195,6 +196,8 @@ class Run:
         if step_id is None or st.status != "waiting":
             st.events[name] = to_json(data)
             await self._persister.save(st)
+            if self._task is None:  # kept for the run: not a claim to execute it
+                await self._release(st)
             return None
         return await self._drive({step_id: (data, [])})
 
@@ -231,16 +234,26 @@ class Run:
             await ex.run()
         except asyncio.CancelledError:
             if not self._cancel_requested:
+                await self._release(st)
                 raise
             uncancel = getattr(self._task, "uncancel", None)
             if uncancel is not None:
                 uncancel()
             st.status = "canceled"
             await self._persister.save(st)
+        except BaseException:
+            await self._release(st)
+            raise
         finally:
             self._task = None
         self._finish(st)
         return _result(st)
+
+    async def _release(self, st: RunState) -> None:
+        """Gives up the run's lease when its execution stops on an error: it stays
+        ``running``, for this process or another to restart."""
+        with contextlib.suppress(Exception):
+            await self._persister.release(st)
 
     def _finish(self, st: RunState) -> None:
         metrics.workflow(self.workflow.id).runs[st.status] += 1

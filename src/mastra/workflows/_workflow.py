@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from mastra.errors import ConfigError, WorkflowError
-from mastra.workflows._events import Emitter
 from mastra.workflows._executor import Executor
 from mastra.workflows._graph import (
     BranchEntry,
@@ -243,7 +242,11 @@ class Workflow(Step):
             st = self._local.get(run_id)
             return None if st is None else st.to_snapshot()
         record = await storage.load_workflow_snapshot(self.id, run_id)
-        return None if record is None else dict(record.snapshot)
+        if record is None:
+            return None
+        snapshot = dict(record.snapshot)
+        snapshot.setdefault("context", {})  # a run saved before its first step
+        return snapshot
 
     async def delete_run(self, run_id: str) -> bool:
         """Forgets a saved run; False if there was none."""
@@ -323,7 +326,8 @@ class Workflow(Step):
             st = RunState(self.id, ctx.run_id)
             st.input = st.last = self.input_schema.dump(ctx.input_data)
         persister = ChildSnapshots(parent, ctx.step_id) if child.get("persist") else Persister()
-        ex = Executor(self, st, persister, Emitter(ctx.run_id), parent.mastra, resume)
+        emitter = parent.emitter.nested(ctx.step_id)  # its steps show in the parent's stream
+        ex = Executor(self, st, persister, emitter, parent.mastra, resume)
         await ex.run()
         if st.status == "success":
             return st.result
