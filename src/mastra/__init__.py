@@ -30,6 +30,7 @@ from mastra.errors import (
     ToolError,
     UsageLimitError,
     VectorError,
+    WorkflowConflictError,
     WorkflowError,
     WorkingMemoryError,
 )
@@ -148,6 +149,7 @@ __all__ = [
     "UsageLimitError",
     "VectorError",
     "Workflow",
+    "WorkflowConflictError",
     "WorkflowError",
     "WorkingMemory",
     "WorkingMemoryError",

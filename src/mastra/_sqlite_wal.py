@@ -38,8 +38,13 @@ class WalCheckpointer:
         self.checkpoints = 0
 
     def attach(self, conn: sqlite3.Connection) -> None:
-        """Stops ``conn`` (the writer) from checkpointing in its commits."""
+        """Stops ``conn`` (the writer) from checkpointing in its commits.
+
+        The log is also truncated whenever it starts over after a complete
+        checkpoint, so that its size on disk tells how much it holds.
+        """
         conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("PRAGMA journal_size_limit = 0")
 
     def committed(self) -> None:
         """Called after a commit: starts a checkpoint when the log has grown enough."""

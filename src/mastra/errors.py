@@ -23,6 +23,7 @@ the class also derives from it, so ``except ValueError`` keeps working::
     │   └── StorageUnavailableError (ConnectionError) server down or restarting: retry
     ├── WorkingMemoryError (ValueError) a working-memory update did not fit its schema
     ├── WorkflowError                   a workflow step or graph failed
+    │   └── WorkflowConflictError       another process is executing the run
     └── AuthError                       missing or invalid credentials
 """
 
@@ -48,6 +49,7 @@ __all__ = [
     "ToolError",
     "UsageLimitError",
     "VectorError",
+    "WorkflowConflictError",
     "WorkflowError",
     "WorkingMemoryError",
 ]
@@ -218,6 +220,13 @@ class WorkflowError(MastraError):
     """A workflow was built wrongly or one of its steps failed."""
 
     code = "workflow_error"
+
+
+class WorkflowConflictError(WorkflowError):
+    """Another process holds the run's lease (it is executing the run): retry once the
+    run pauses or ends, or after the lease lapses if that process died."""
+
+    code = "workflow_conflict"
 
 
 class AuthError(MastraError):

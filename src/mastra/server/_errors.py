@@ -29,6 +29,7 @@ from mastra.errors import (
     ToolError,
     UsageLimitError,
     VectorError,
+    WorkflowConflictError,
     WorkflowError,
     WorkingMemoryError,
 )
@@ -53,6 +54,7 @@ _STATUSES: tuple[tuple[type[MastraError], int], ...] = (
     (ToolError, 500),
     (OutputValidationError, 500),
     (StorageError, 503),
+    (WorkflowConflictError, 409),
     (WorkflowError, 400),  # bad input or resume data; a failing step is a result
 )
 
