@@ -63,7 +63,8 @@ def test_threaded_stress_keeps_invariants() -> None:
     assert stats.bytes <= 12_000
     live = cache.keys()
     assert len(set(live)) == len(live)
-    total = sum(len(k) + len(cache[k]) for k in live)
+    # Entries with a short TTL may expire while they are summed: skip those.
+    total = sum(len(k) + len(value) for k in live if (value := cache.get(k)) is not None)
     assert total <= stats.bytes
     assert stats.hits + stats.misses > 0
     cache.clear()
