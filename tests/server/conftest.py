@@ -90,6 +90,32 @@ def free_port() -> int:
         return port
 
 
+_OUTPUT: dict[int, tuple[threading.Thread, bytearray]] = {}
+
+
+def _drain(process: subprocess.Popen[bytes]) -> None:
+    """Reads a server's output as it comes: a full pipe would block its logging."""
+    collected = bytearray()
+
+    def read() -> None:
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        for chunk in iter(lambda: os.read(fd, 65536), b""):
+            collected.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    _OUTPUT[process.pid] = (reader, collected)
+
+
+def output(process: subprocess.Popen[bytes]) -> bytes:
+    """Everything a launched server printed, once it has exited."""
+    reader, collected = _OUTPUT[process.pid]
+    process.wait(timeout=30)
+    reader.join(timeout=30)
+    return bytes(collected)
+
+
 @pytest.fixture
 def launch() -> Iterator[Launch]:
     started: list[subprocess.Popen[bytes]] = []
@@ -105,6 +131,7 @@ def launch() -> Iterator[Launch]:
             stderr=subprocess.STDOUT,
         )
         started.append(process)
+        _drain(process)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
@@ -114,12 +141,15 @@ def launch() -> Iterator[Launch]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(process.communicate()[0].decode())
+                process.kill()
+                raise RuntimeError(output(process).decode())
             time.sleep(0.1)
 
     yield run
     for process in started:
         if process.poll() is None:
             process.kill()
-        if process.stdout is not None and not process.stdout.closed:
-            process.communicate()
+        output(process)
+        if process.stdout is not None:
+            process.stdout.close()
+        _OUTPUT.pop(process.pid, None)

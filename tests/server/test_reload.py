@@ -12,7 +12,7 @@ from mastra.server import ServerConfig, create_app
 from mastra.server._reload import ConfigReloader
 
 from .apps import build
-from .conftest import Launch, serve_app
+from .conftest import Launch, output, serve_app
 
 ORIGIN = {"Origin": "https://new.example"}
 
@@ -57,4 +57,4 @@ def test_sighup_and_file_changes_reload_a_running_serve(launch: Launch, tmp_path
     assert kept.headers["access-control-allow-origin"] == "https://new.example"
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
-    assert b"config reload rejected" in process.communicate()[0]
+    assert b"config reload rejected" in output(process)
