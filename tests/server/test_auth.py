@@ -115,6 +115,31 @@ def test_rate_limit_is_429_with_retry_after() -> None:
         assert int(limited.headers["retry-after"]) >= 1
 
 
+def test_rate_limited_reads_are_audited_per_principal() -> None:
+    config = ServerConfig(
+        host="127.0.0.1",
+        auth="on",
+        api_keys=[
+            ApiKeyConfig(sha256=hash_api_key("admin-key"), principal="ada", roles=["admin"]),
+            ApiKeyConfig(sha256=hash_api_key("reader-key"), principal="rob", roles=["reader"]),
+        ],
+        rate_limit=1,
+        rate_burst=2,
+    )
+    for server in serve_app(create_app(build(storage=InMemoryStorage()), config)):
+        rob = {"X-API-Key": "reader-key"}
+        statuses = [
+            httpx.get(server.url + "/api/agents", headers=rob).status_code for _ in range(4)
+        ]
+        assert statuses == [200, 200, 429, 429]
+        admin = {"X-API-Key": "admin-key"}  # a bucket of its own: not limited by rob's
+        rows = httpx.get(server.url + "/api/audit?principal=rob", headers=admin).json()["entries"]
+        assert [(r["action"], r["outcome"]) for r in rows] == [
+            ("GET /api/agents", "rate_limited")
+        ] * 2
+        assert "reader-key" not in str(rows)
+
+
 def test_principals_reach_only_their_own_resources(secured: ServerThread) -> None:
     jo = {"Authorization": f"Bearer {token(roles=['operator'])}"}
     admin = {"Authorization": "Bearer admin-key"}

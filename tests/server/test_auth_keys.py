@@ -181,11 +181,18 @@ def test_other_principals_thread_is_403_and_audited(secured: ServerThread) -> No
     assert httpx.get(thread, headers=jo).status_code == 403
     patch = httpx.patch(thread, json={"title": "mine now"}, headers=jo)
     assert patch.status_code == 403
-    rows = audit_rows(secured, "jo")
-    assert any(
-        r["action"] == "PATCH /api/memory/threads/{threadId}" and r["outcome"] == "403"
-        for r in rows
-    )
+    messages = secured.url + "/api/memory/threads/eve-1/messages?agentId=chat"
+    assert httpx.get(messages, headers=jo).status_code == 403
+    jo_rows = [r for r in audit_rows(secured, "jo") if r["target"].startswith("/api/memory")]
+    assert {r["action"] for r in jo_rows} == {
+        "GET /api/memory/threads/{threadId}",  # refused reads are audited as writes are
+        "GET /api/memory/threads/{threadId}/messages",
+        "PATCH /api/memory/threads/{threadId}",
+    }
+    assert {r["outcome"] for r in jo_rows} == {"forbidden"}
+    # A granted read is not a mutation: only eve's thread creation is on the trail.
+    eve_rows = [r for r in audit_rows(secured, "eve") if r["target"].startswith("/api/memory")]
+    assert [r["action"] for r in eve_rows] == ["POST /api/memory/threads"]
 
 
 def _request(key: str) -> Request:

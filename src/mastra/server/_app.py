@@ -36,6 +36,8 @@ from mastra.server._workflows import workflow_routes
 __all__ = ["api_routes", "create_app"]
 
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_DENIALS = {401: "unauthenticated", 403: "forbidden", 429: "rate_limited"}
+"""The refusals the audit trail names, by status."""
 
 
 async def _metrics(request: Request) -> Response:
@@ -88,6 +90,13 @@ async def _limit(state: ServerState, request: Request, route: ApiRoute, name: st
         raise
 
 
+def _outcome(exc: BaseException) -> str:
+    """The audit outcome of a failed request: the kind of refusal, else the status."""
+    if isinstance(exc, ApiError) and exc.status in _DENIALS:
+        return _DENIALS[exc.status]
+    return str(status_of(exc))
+
+
 def _guarded(route: ApiRoute, state: ServerState) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         principal = await _principal(state, request, route)
@@ -99,8 +108,11 @@ def _guarded(route: ApiRoute, state: ServerState) -> Endpoint:
         try:
             response = await route.endpoint(request)
         except Exception as exc:
-            if audited:
-                await record_audit(state, request, str(name), route.path, str(status_of(exc)))
+            outcome = _outcome(exc)
+            # Refusals inside the handler (another principal's thread...) are audited
+            # whatever the method: a denied read is as telling as a denied write.
+            if audited or outcome in _DENIALS.values():
+                await record_audit(state, request, name or "anonymous", route.path, outcome)
             raise
         if audited:
             await record_audit(state, request, str(name), route.path, str(response.status_code))
