@@ -29,9 +29,9 @@ Launch = Callable[..., tuple[subprocess.Popen[bytes], str]]
 class ServerThread:
     """Runs an app with uvicorn in a background thread until :meth:`stop`."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, host: str = "127.0.0.1") -> None:
         self.app = app
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False)
+        config = uvicorn.Config(app, host=host, port=0, log_config=None, access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -45,9 +45,13 @@ class ServerThread:
         return self
 
     @property
+    def port(self) -> int:
+        port: int = self.server.servers[0].sockets[0].getsockname()[1]
+        return port
+
+    @property
     def url(self) -> str:
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def state(self) -> Any:
@@ -58,8 +62,8 @@ class ServerThread:
         self.thread.join(timeout=10)
 
 
-def serve_app(app: Starlette) -> Iterator[ServerThread]:
-    server = ServerThread(app).start()
+def serve_app(app: Starlette, host: str = "127.0.0.1") -> Iterator[ServerThread]:
+    server = ServerThread(app, host).start()
     try:
         yield server
     finally:

@@ -17,7 +17,7 @@ from mastra._mastra import Mastra
 from mastra.cache import LRUCache
 from mastra.server._agents import agent_routes
 from mastra.server._audit import audit_routes, record_audit
-from mastra.server._auth import Principal
+from mastra.server._auth import Principal, reached_on_loopback
 from mastra.server._backends import build_cache
 from mastra.server._config import ServerConfig
 from mastra.server._errors import ApiError, JSONResponse, exception_handlers, status_of
@@ -64,10 +64,20 @@ def api_routes() -> list[ApiRoute]:
     return routes
 
 
+_NO_CREDENTIALS = (
+    "authentication required: this server is reached on a non-loopback address and has "
+    "no api_keys or JWT key configured; configure some, or set auth = 'off' explicitly"
+)
+
+
 async def _principal(state: ServerState, request: Request, route: ApiRoute) -> Principal | None:
-    if state.auth is None or route.permission is None:
+    if route.permission is None or state.auth_scope == "none":
+        return None
+    if state.auth_scope == "remote" and reached_on_loopback(request.scope):
         return None
     try:
+        if state.auth is None:
+            raise ApiError(401, _NO_CREDENTIALS, {"WWW-Authenticate": "Bearer"})
         principal = state.auth.authenticate(request)
     except ApiError:
         await record_audit(state, request, "anonymous", route.path, "unauthenticated")

@@ -26,6 +26,7 @@ __all__ = [
     "RateLimiter",
     "check_owner",
     "hash_api_key",
+    "reached_on_loopback",
 ]
 
 PERMISSIONS = (
@@ -84,6 +85,19 @@ def check_owner(scope: Scope, resource_id: str | None) -> None:
         return
     if resource_id != principal.name:
         raise ApiError(403, f"resource {resource_id!r} belongs to another principal")
+
+
+_LOOPBACK_HOSTS = frozenset({"localhost", "::1", "::ffff:127.0.0.1"})
+
+
+def reached_on_loopback(scope: Scope) -> bool:
+    """Whether the request came in on a loopback address of this machine (or a Unix
+    socket): the local end of its connection, whatever address the server was told."""
+    server = scope.get("server")
+    if not server:  # a Unix socket, or a server that does not say: a local caller
+        return True
+    host = str(server[0])
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
 
 
 def _permissions(roles: list[str]) -> frozenset[str]:

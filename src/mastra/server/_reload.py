@@ -25,11 +25,23 @@ RESTART_FIELDS = ("host", "port", "storage", "vectors", "cache")
 def apply_config(state: ServerState, config: ServerConfig) -> None:
     """Makes ``config`` the server's settings: auth keys and roles, rate limits, CORS,
     body limit, timeouts, drain timeout and log level take effect at once."""
-    state.auth = Authenticator(config) if config.auth_required() else None
+    credentials = bool(config.api_keys) or any(
+        key is not None for key in (config.jwt_secret, config.jwt_public_key, config.jwt_jwks_file)
+    )
+    state.auth = Authenticator(config) if config.auth != "off" and credentials else None
+    state.auth_scope = _auth_scope(config)
     state.limiter = _limiter(state, config)
     state.lifecycle.drain_timeout = config.drain_timeout
     logging.getLogger("mastra").setLevel(config.log_level)
     state.config = config  # last: readers see the old settings or all of the new
+
+
+def _auth_scope(config: ServerConfig) -> str:
+    if config.auth_required():
+        return "all"
+    # auth = "auto" on a loopback host: requests that arrive on another address (the
+    # app served by another ASGI server on 0.0.0.0...) still need credentials.
+    return "none" if config.auth == "off" else "remote"
 
 
 def _limiter(state: ServerState, config: ServerConfig) -> RateLimiter | SharedLimit | None:

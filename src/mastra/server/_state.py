@@ -59,7 +59,10 @@ class ServerState:
         config: The settings.
         metrics: The Prometheus metrics.
         lifecycle: The shutdown state.
-        auth: Who may do what (``None``: no authentication).
+        auth: Who may do what (``None``: no credentials configured, or auth off).
+        auth_scope: Which requests must authenticate: ``"all"``, ``"remote"`` (those
+            reaching the server on a non-loopback address, under ``auth = "auto"`` on a
+            loopback host) or ``"none"`` (``auth = "off"``).
         limiter: The per-principal rate limit (``None``: none), in Redis and shared
             by every worker when ``cache.l2`` is set.
         cache: The server's cache (``cache`` settings): an LRU, over Redis when
@@ -75,6 +78,7 @@ class ServerState:
     metrics: ServerMetrics = field(default_factory=ServerMetrics)
     lifecycle: Lifecycle = field(init=False)
     auth: Authenticator | None = None
+    auth_scope: str = "all"
     limiter: RateLimiter | SharedLimit | None = None
     cache: LRUCache | TieredCache | None = None
     redis: RedisCache | None = None
