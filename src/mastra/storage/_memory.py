@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -69,6 +70,9 @@ class _SavedRun:
         return renew or (self.lease_owner is not None and self.lease_expires > now)
 
 
+_Row = tuple[int, int, Message]  # (created_at in microseconds, seq, message)
+
+
 @dataclass
 class _State:
     threads: dict[str, Thread] = field(default_factory=dict)
@@ -77,9 +81,12 @@ class _State:
     snapshots: dict[tuple[str, str], _SavedRun] = field(default_factory=dict)
     seq: int = 0
     audit: list[AuditEntry] = field(default_factory=list)
+    # Each thread's messages in their order, kept sorted by every write, so that a
+    # read costs the size of its answer instead of a scan and a sort of the store.
+    ordered: dict[str, list[_Row]] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        # Records are frozen, so copying the dicts is a full snapshot.
+        # Records are frozen, so copying the containers is a full snapshot.
         return _State(
             dict(self.threads),
             dict(self.messages),
@@ -87,16 +94,57 @@ class _State:
             dict(self.snapshots),
             self.seq,
             list(self.audit),
+            {thread_id: list(rows) for thread_id, rows in self.ordered.items()},
         )
 
-    def thread_messages(self, thread_id: str) -> list[tuple[int, int, Message]]:
-        rows = [
-            (to_micros(m.created_at), seq, m)
-            for seq, m in self.messages.values()
-            if m.thread_id == thread_id
-        ]
-        rows.sort(key=lambda row: (row[0], row[1]))
-        return rows
+    def thread_messages(self, thread_id: str) -> list[_Row]:
+        """The thread's messages, oldest first (the list itself: do not change it)."""
+        return self.ordered.get(thread_id, [])
+
+    def put_message(self, message: Message) -> None:
+        """Adds or replaces a message (a replaced one keeps its place in saving order)."""
+        old = self.messages.get(message.id)
+        if old is None:
+            self.seq += 1
+            seq = self.seq
+        else:
+            seq = old[0]
+            self._unlink(old[1], seq)
+        self.messages[message.id] = (seq, message)
+        row = (to_micros(message.created_at), seq, message)
+        rows = self.ordered.setdefault(message.thread_id, [])
+        if not rows or rows[-1][:2] < row[:2]:
+            rows.append(row)  # the usual case: a new message is the latest
+        else:
+            rows.insert(bisect.bisect_left(rows, row[:2], key=_order), row)
+
+    def pop_message(self, message_id: str) -> bool:
+        """Removes a message; False if there was none."""
+        old = self.messages.pop(message_id, None)
+        if old is None:
+            return False
+        self._unlink(old[1], old[0])
+        return True
+
+    def drop_thread_messages(self, thread_id: str) -> None:
+        for _, _, message in self.ordered.pop(thread_id, []):
+            del self.messages[message.id]
+
+    def _unlink(self, message: Message, seq: int) -> None:
+        rows = self.ordered[message.thread_id]
+        at = bisect.bisect_left(rows, (to_micros(message.created_at), seq), key=_order)
+        del rows[at]
+        if not rows:
+            del self.ordered[message.thread_id]
+
+    def position(self, message: Message, seq: int) -> int:
+        """Where a stored message is in its thread's list."""
+        rows = self.ordered[message.thread_id]
+        return bisect.bisect_left(rows, (to_micros(message.created_at), seq), key=_order)
+
+
+def _order(row: _Row) -> tuple[int, int]:
+    return row[0], row[1]
 
 
 class InMemoryStorage:
@@ -262,8 +310,7 @@ class InMemoryStorage:
         def op(state: _State) -> bool:
             if state.threads.pop(thread_id, None) is None:
                 return False
-            for key in [k for k, (_, m) in state.messages.items() if m.thread_id == thread_id]:
-                del state.messages[key]
+            state.drop_thread_messages(thread_id)
             return True
 
         return await self._write(op)
@@ -294,10 +341,7 @@ class InMemoryStorage:
                 raise StorageError(f"threads {missing} do not exist", thread_ids=missing)
             now = utcnow()
             for message in saved:
-                old = state.messages.get(message.id)
-                if old is None:
-                    state.seq += 1
-                state.messages[message.id] = (state.seq if old is None else old[0], message)
+                state.put_message(message)
             for thread_id in {m.thread_id for m in saved}:
                 state.threads[thread_id] = replace(state.threads[thread_id], updated_at=now)
             return saved
@@ -323,13 +367,12 @@ class InMemoryStorage:
 
         def op(state: _State) -> MessagePage:
             rows = state.thread_messages(thread_id)
-            if order == "desc":
-                rows.reverse()
-            if after is not None:
-                if order == "asc":
-                    rows = [r for r in rows if (r[0], r[1]) > after]
-                else:
-                    rows = [r for r in rows if (r[0], r[1]) < after]
+            if order == "asc":
+                start = 0 if after is None else bisect.bisect_right(rows, after, key=_order)
+                rows = rows[start : start + limit + 1]
+            else:
+                end = len(rows) if after is None else bisect.bisect_left(rows, after, key=_order)
+                rows = rows[max(0, end - limit - 1) : end][::-1]
             page = rows[:limit]
             more = len(rows) > limit
             next_cursor = encode_cursor(page[-1][0], page[-1][1]) if more else None
@@ -350,7 +393,7 @@ class InMemoryStorage:
                 if found is None:
                     continue
                 rows = state.thread_messages(found[1].thread_id)
-                at = next(i for i, row in enumerate(rows) if row[2].id == message_id)
+                at = state.position(found[1], found[0])
                 for row in rows[max(0, at - before) : at + after + 1]:
                     chosen[row[2].id] = row
             ordered = sorted(chosen.values(), key=lambda row: (row[0], row[1]))
@@ -362,7 +405,7 @@ class InMemoryStorage:
         """Deletes messages by id; returns how many existed."""
 
         def op(state: _State) -> int:
-            return sum(state.messages.pop(i, None) is not None for i in set(ids))
+            return sum(state.pop_message(i) for i in set(ids))
 
         return await self._write(op)
 
