@@ -183,7 +183,7 @@ class TieredCache:
                 await asyncio.sleep(self.retry_after)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
     def _invalidate(self, data: bytes) -> None:
         origin, key = _parse(data, len(self.origin))
