@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.services import REDIS_URL, needs_redis
+from conformance.services import REDIS_URL, RedisServer, needs_redis
 from mastra.cache import LRUCache, RedisCache, SharedRateLimiter, TieredCache
 from mastra.errors import ConfigError, StorageUnavailableError
 
@@ -40,49 +38,6 @@ async def l2(namespace: str) -> AsyncIterator[RedisCache]:
     finally:
         await cache.clear()
         await cache.close()
-
-
-class RedisServer:
-    """A private redis-server on a free loopback port, to stop and start."""
-
-    def __init__(self, directory: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.directory = directory
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @pytest.fixture

@@ -1,12 +1,23 @@
-"""Two ``mastra serve`` processes on one PostgreSQL + Redis (``storage.url``,
-``vectors.url``, ``cache.l2``): what one writes the other reads, and one per-principal
-rate limit holds across both. Real servers on 127.0.0.1, started by ci/services.sh."""
+"""Server processes on one PostgreSQL + Redis (``storage.url``, ``vectors.url``,
+``cache.l2``): what one writes the other reads, one per-principal rate limit holds across
+both, a cache entry changed through one is gone from the other's L1 within 100 ms, and
+the servers ride out PostgreSQL restarting under load (no acknowledged write lost) and
+Redis being killed and restarted (every request still served). Real servers on
+127.0.0.1: PostgreSQL and Redis of ci/services.sh, and a private Redis to kill."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
+import subprocess
+import sys
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,12 +25,15 @@ import pytest
 from conformance.services import (
     POSTGRES_URL,
     REDIS_URL,
+    RedisServer,
     fresh_schema,
     needs_postgres,
+    needs_postgres_ctl,
     needs_redis,
+    postgres_ctl,
 )
 
-from .conftest import Launch
+from .conftest import ROOT, Launch, _drain, free_port, output
 
 pytestmark = [needs_postgres, needs_redis]
 
@@ -77,3 +91,175 @@ def _exercise(one: str, two: str) -> None:
     assert len(served) == BURST - 2
     assert 429 in statuses[one]
     assert 429 in statuses[two]
+
+
+# ---- servers with the cache routes (tests/server/scale_app.py) ------------------------------
+
+Serve = Callable[[dict[str, str]], str]
+"""Starts one scale_app server process on ``env``; gives its base URL."""
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    started: list[subprocess.Popen[bytes]] = []
+
+    def run(env: dict[str, str]) -> str:
+        port = free_port()
+        command = [sys.executable, "-m", "uvicorn", "--factory", "tests.server.scale_app:create"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+        _drain(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(url + "/health/live", timeout=1).status_code == 200:
+                    return url
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(output(process).decode())
+            time.sleep(0.1)
+
+    yield run
+    for process in started:
+        alive = process.poll() is None
+        if alive:
+            process.send_signal(signal.SIGTERM)
+        log = output(process).decode()
+        assert alive, f"a server exited on its own:\n{log}"
+        assert "Traceback" not in log, log
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_an_entry_changed_through_one_server_leaves_the_others_l1_within_100_ms(
+    serve: Serve, shared_env: dict[str, str]
+) -> None:
+    one, two = serve(shared_env), serve(shared_env)
+    with httpx.Client(timeout=10) as client:
+        delays = []
+        for i in range(5):
+            key = f"k{i}"
+            assert client.put(f"{one}/test/cache/{key}", json="old").status_code == 200
+            assert client.get(f"{two}/test/cache/{key}").json()["value"] == "old"  # L2 hit
+            before = client.get(f"{two}/test/cache/{key}").json()
+            assert before["value"] == "old"  # now from two's own L1
+            assert client.put(f"{one}/test/cache/{key}", json="new").status_code == 200
+            changed = time.perf_counter()
+            while (seen := client.get(f"{two}/test/cache/{key}").json())["value"] != "new":
+                assert time.perf_counter() - changed < 1.0, "two kept its stale L1 entry"
+            delays.append(time.perf_counter() - changed)
+            assert seen["stats"]["invalidations"] > before["stats"]["invalidations"]
+    assert max(delays) < 0.1, delays
+
+
+def test_servers_keep_serving_while_redis_is_killed_and_restarted(
+    serve: Serve, shared_env: dict[str, str], tmp_path: Path
+) -> None:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (ci/services.sh installs it)")
+    redis = RedisServer(tmp_path)
+    redis.start()
+    try:
+        # The limit is generous: every request still asks Redis for its token.
+        env = {**shared_env, "MASTRA_CACHE__L2": redis.url, "MASTRA_RATE_LIMIT": "1000"}
+        one, two = serve({**env, "MASTRA_RATE_BURST": "1000"}), serve(env)
+        with httpx.Client(timeout=10) as client:
+            thread = {"resourceId": "ada", "threadId": "t-redis", "title": "kept"}
+            created = client.post(one + "/api/memory/threads?agentId=guide", json=thread)
+            assert created.status_code == 200, created.text
+
+            def every_request_served(seconds: float, value: str) -> None:
+                end = time.monotonic() + seconds
+                while time.monotonic() < end:
+                    for url in (one, two):
+                        got = client.get(url + "/api/memory/threads/t-redis?agentId=guide")
+                        assert got.status_code == 200, got.text
+                        put = client.put(f"{url}/test/cache/during", json=value)
+                        assert put.status_code == 200, put.text
+                        read = client.get(f"{url}/test/cache/during").json()
+                        assert read["value"] == value  # its own L1 at least
+
+            every_request_served(0.5, "before")
+            redis.stop()  # SIGKILL
+            every_request_served(1.0, "down")
+            redis.start()  # the same port, empty
+            # Back to sharing once each worker retries (retry_after: 1 s).
+            deadline = time.monotonic() + 5
+            while True:
+                every_request_served(0.2, "after")
+                client.put(f"{one}/test/cache/shared", json="from one")
+                if client.get(f"{two}/test/cache/shared").json()["value"] == "from one":
+                    break
+                assert time.monotonic() < deadline, "the servers did not share Redis again"
+    finally:
+        redis.stop()
+
+
+@contextmanager
+def postgres_stopped() -> Iterator[None]:
+    """PostgreSQL stopped for the block, started again at its end whatever happens."""
+    postgres_ctl("stop")
+    try:
+        yield
+    finally:
+        postgres_ctl("start")
+
+
+@needs_postgres_ctl
+def test_a_server_rides_out_a_postgres_restart_under_load_losing_no_write(
+    launch: Launch, shared_env: dict[str, str]
+) -> None:
+    process, url = launch(env={**shared_env, "MASTRA_RATE_LIMIT": "0"})
+    thread = {"resourceId": "ada", "threadId": "t-load", "title": "under load"}
+    assert httpx.post(url + "/api/memory/threads?agentId=guide", json=thread).status_code == 200
+    acknowledged: list[str] = []
+    refused: list[int] = []
+    stop = threading.Event()
+
+    def writer(w: int) -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            i = 0
+            while not stop.is_set():
+                message = {"id": f"m-{w}-{i}", "threadId": "t-load", "role": "user"}
+                message["content"] = f"message {i} of writer {w}"
+                i += 1
+                got = client.post(
+                    "/api/memory/save-messages?agentId=guide", json={"messages": [message]}
+                )
+                if got.status_code == 200:
+                    acknowledged.append(message["id"])
+                else:
+                    refused.append(got.status_code)
+                    time.sleep(0.05)
+
+    writers = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
+    for t in writers:
+        t.start()
+    try:
+        time.sleep(0.5)
+        with postgres_stopped():
+            before = len(acknowledged)
+            time.sleep(0.3)
+        time.sleep(1.5)
+    finally:
+        stop.set()
+        for t in writers:
+            t.join(timeout=60)
+    assert before > 0
+    assert len(acknowledged) > before, "no write succeeded after the restart"
+    assert set(refused) <= {503}, refused  # retriable, and only while the server was down
+    assert process.poll() is None  # the same process: it recovered by itself
+    listed = httpx.get(url + "/api/memory/threads/t-load/messages?agentId=guide&perPage=10000")
+    assert listed.status_code == 200, listed.text
+    stored = {m["id"] for m in listed.json()["messages"]}
+    assert set(acknowledged) <= stored, set(acknowledged) - stored
