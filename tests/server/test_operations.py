@@ -194,3 +194,39 @@ def test_request_timeout_is_a_503_and_streams_are_exempt() -> None:
         streamed = httpx.post(server.url + "/api/agents/slow/stream", json={"messages": "n=20"})
         assert streamed.text.rstrip().endswith("data: [DONE]")
         assert '"type":"finish"' in streamed.text
+        # Every other route is bounded too (here a workflow run), its stream is not.
+        flows = server.url + "/api/workflows/crawl"
+        started = time.monotonic()
+        crawl = httpx.post(flows + "/start-async?runId=t1", json={"inputData": 3.0})
+        assert crawl.status_code == 503
+        assert crawl.json()["error"] == "run 't1' did not finish within 0.2 s and was canceled"
+        assert time.monotonic() - started < 1.5
+        sse = {"Accept": "text/event-stream"}
+        body = {"inputData": 0.4}
+        crawled = httpx.post(flows + "/stream?runId=t2", json=body, headers=sse)
+        assert crawled.text.rstrip().endswith("data: [DONE]")
+        assert '"type":"workflow-finish"' in crawled.text
+        assert httpx.get(flows + "/runs/t1").json()["status"] == "canceled"
+
+
+def test_every_route_is_bounded_by_the_request_timeout() -> None:
+    import asyncio
+
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from mastra.server import api_routes
+    from mastra.server._routing import ApiRoute
+
+    async def dawdle(request: Request) -> Response:
+        await asyncio.sleep(5)
+        return Response("late")
+
+    routes = [*api_routes(), ApiRoute("GET", "/api/dawdle", dawdle, "agents:read", "Slow")]
+    config = ServerConfig(host="127.0.0.1", request_timeout=0.2)
+    for server in serve_app(create_app(Mastra(), config, routes=routes, open_mastra=False)):
+        started = time.monotonic()
+        response = httpx.get(server.url + "/api/dawdle")
+        assert response.status_code == 503
+        assert response.json() == {"error": "the request did not complete within 0.2 s"}
+        assert time.monotonic() - started < 1.5

@@ -122,6 +122,7 @@ def agent_routes() -> list[ApiRoute]:
             "Run an agent to its answer",
             GenerateBody,
             "agents",
+            bounded=True,
         ),
         ApiRoute(
             "POST",
@@ -148,5 +149,6 @@ def agent_routes() -> list[ApiRoute]:
             "Run one of an agent's tools",
             ToolExecuteBody,
             "agents",
+            bounded=True,
         ),
     ]

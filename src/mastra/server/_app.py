@@ -27,7 +27,7 @@ from mastra.server._metrics import CONTENT_TYPE_LATEST, WorkflowCollector
 from mastra.server._middleware import OperationsMiddleware, ReloadableCORS
 from mastra.server._openapi import SWAGGER_UI, openapi_document
 from mastra.server._reload import apply_config
-from mastra.server._routing import ApiRoute, Endpoint
+from mastra.server._routing import ApiRoute, Endpoint, within
 from mastra.server._state import ServerState, state_of
 from mastra.server._tools import tool_routes
 from mastra.server._vectors import vector_routes
@@ -107,6 +107,18 @@ def _outcome(exc: BaseException) -> str:
     return str(status_of(exc))
 
 
+async def _handle(route: ApiRoute, state: ServerState, request: Request) -> Response:
+    """Runs the handler within ``request_timeout``. A stream's handler returns once its
+    response is ready to send, so the time a stream then takes is not bounded."""
+    if route.bounded:
+        return await route.endpoint(request)
+    timeout = state.config.request_timeout
+    try:
+        return await within(route.endpoint(request), timeout)
+    except TimeoutError:
+        raise ApiError(503, f"the request did not complete within {timeout:g} s") from None
+
+
 def _guarded(route: ApiRoute, state: ServerState) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         principal = await _principal(state, request, route)
@@ -116,7 +128,7 @@ def _guarded(route: ApiRoute, state: ServerState) -> Endpoint:
             await _limit(state, request, route, name)
         audited = name is not None and request.method in _MUTATING
         try:
-            response = await route.endpoint(request)
+            response = await _handle(route, state, request)
         except Exception as exc:
             outcome = _outcome(exc)
             # Refusals inside the handler (another principal's thread...) are audited

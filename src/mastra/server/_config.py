@@ -182,7 +182,8 @@ class ServerConfig(BaseSettings):
         port: The TCP port (``MASTRA_PORT`` or ``PORT``).
         cors_origins: Origins allowed by CORS (``["*"]`` by default).
         body_limit: The most bytes a request body may hold (413 beyond).
-        request_timeout: Seconds a non-streaming request may take (503 beyond).
+        request_timeout: Seconds a request may take (503 beyond); a stream's time
+            once its response has started is not bounded.
         drain_timeout: Seconds in-flight requests and streams get on shutdown.
         log_level: The level of the ``mastra.server`` loggers.
         log_requests: Whether to write one JSON line per request.

@@ -33,6 +33,8 @@ class ApiRoute:
         summary: One line for the OpenAPI document.
         body: The pydantic model of the request body, if it takes one.
         tag: The OpenAPI tag.
+        bounded: Whether the handler bounds its own work by ``request_timeout`` (to
+            answer with a precise error); others are bounded by the router.
     """
 
     method: str
@@ -42,6 +44,7 @@ class ApiRoute:
     summary: str
     body: type[BaseModel] | None = None
     tag: str = "api"
+    bounded: bool = False
 
 
 def path_param(request: Request, name: str) -> str:

@@ -105,5 +105,6 @@ def tool_routes() -> list[ApiRoute]:
             "Run a tool",
             ToolExecuteBody,
             "tools",
+            bounded=True,
         ),
     ]

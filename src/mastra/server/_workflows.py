@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from typing import Any
 
 from starlette.requests import Request
@@ -12,12 +13,12 @@ from starlette.responses import Response
 
 from mastra.errors import WorkflowError
 from mastra.server._errors import ApiError, JSONResponse
-from mastra.server._routing import ApiRoute, path_param
+from mastra.server._routing import ApiRoute, path_param, within
 from mastra.server._schemas import CreateRunBody, ResumeBody, StartBody, parse_body
 from mastra.server._sse import WorkflowEventStream
 from mastra.server._state import ServerState, state_of
 from mastra.server._workflow_wire import matches, page_of, run_json, workflow_json
-from mastra.workflows import Run, Workflow, WorkflowStream
+from mastra.workflows import Run, Workflow, WorkflowResult, WorkflowStream
 
 __all__ = ["workflow_routes"]
 
@@ -73,6 +74,22 @@ async def _paused_run(state: ServerState, workflow: Workflow, run_id: str) -> Ru
 
 def _forget(state: ServerState, workflow: Workflow, run_id: str) -> None:
     state.workflow_runs.pop((workflow.id, run_id), None)
+
+
+async def _bounded(
+    state: ServerState, run: Run, work: Coroutine[Any, Any, WorkflowResult]
+) -> WorkflowResult:
+    """Runs ``work`` within ``request_timeout``; a run cut short ends ``canceled``
+    rather than half-run, and the caller gets a 503 saying so."""
+    timeout = state.config.request_timeout
+    try:
+        return await within(work, timeout)
+    except TimeoutError:
+        with contextlib.suppress(WorkflowError):
+            await run.cancel()
+        raise ApiError(
+            503, f"run {run.run_id!r} did not finish within {timeout:g} s and was canceled"
+        ) from None
 
 
 def _wants_sse(request: Request) -> bool:
@@ -159,7 +176,7 @@ async def start_async(request: Request) -> Response:
         run.resource_id = body.resource_id
     request.scope["mastra.run_id"] = run_id
     try:
-        result = await run.start(body.input_data, body.initial_state)
+        result = await _bounded(state, run, run.start(body.input_data, body.initial_state))
     finally:
         _forget(state, workflow, run_id)
     return JSONResponse(result.to_dict())
@@ -175,7 +192,7 @@ async def resume_async(request: Request) -> Response:
     run = await _paused_run(state, workflow, run_id)
     request.scope["mastra.run_id"] = run_id
     try:
-        result = await run.resume(body.step, body.resume_data)
+        result = await _bounded(state, run, run.resume(body.step, body.resume_data))
     finally:
         _forget(state, workflow, run_id)
     return JSONResponse(result.to_dict())
@@ -270,11 +287,25 @@ def workflow_routes() -> list[ApiRoute]:
             "POST", one + "/create-run", create_run, execute, "Create a run", CreateRunBody, tag
         ),
         ApiRoute(
-            "POST", one + "/start-async", start_async, execute, "Run to the end", StartBody, tag
+            "POST",
+            one + "/start-async",
+            start_async,
+            execute,
+            "Run to the end",
+            StartBody,
+            tag,
+            bounded=True,
         ),
         ApiRoute("POST", one + "/stream", stream, execute, "Start and stream", StartBody, tag),
         ApiRoute(
-            "POST", one + "/resume-async", resume_async, execute, "Resume a run", ResumeBody, tag
+            "POST",
+            one + "/resume-async",
+            resume_async,
+            execute,
+            "Resume a run",
+            ResumeBody,
+            tag,
+            bounded=True,
         ),
         ApiRoute(
             "POST",
