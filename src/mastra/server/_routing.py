@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -55,7 +55,7 @@ def path_param(request: Request, name: str) -> str:
     return value
 
 
-async def within(work: Coroutine[Any, Any, T], seconds: float) -> T:
+async def within(work: Awaitable[T], seconds: float) -> T:
     """Awaits ``work`` for at most ``seconds``.
 
     Raises:
