@@ -1,7 +1,17 @@
 -- wrk script: POST a plain generate; print requests/s and latency percentiles as JSON.
+-- With BENCH_THREADS > 0, each request's body has "{thread}" replaced by a random
+-- number in 1..BENCH_THREADS (the memory scenario's threads).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = os.getenv("BENCH_BODY") or '{"messages":"Say hello."}'
+
+local threads = tonumber(os.getenv("BENCH_THREADS") or "0")
+if threads > 0 and wrk.body:find("{thread}", 1, true) then
+  local before, after = wrk.body:match("^(.-){thread}(.*)$")
+  function request()
+    return wrk.format(nil, nil, nil, before .. math.random(threads) .. after)
+  end
+end
 
 function done(summary, latency, requests)
   local seconds = summary.duration / 1e6
