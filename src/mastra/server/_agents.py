@@ -11,6 +11,7 @@ from mastra.agent import Agent, AgentResult
 from mastra.errors import MastraError
 from mastra.server._auth import check_owner
 from mastra.server._errors import ApiError, JSONResponse
+from mastra.server._redact import redactor_of
 from mastra.server._routing import ApiRoute, path_param, within
 from mastra.server._schemas import GenerateBody, ToolExecuteBody, parse_body
 from mastra.server._sse import AgentEventStream
@@ -89,7 +90,8 @@ async def stream(request: Request) -> Response:
 
     agent_stream = agent.stream(prompt_of(body), **options)
     request.scope["mastra.run_id"] = agent_stream.run_id
-    return AgentEventStream(agent_stream, state.lifecycle, state.metrics, on_end)
+    redactor = redactor_of(state)
+    return AgentEventStream(agent_stream, state.lifecycle, state.metrics, on_end, redactor)
 
 
 async def get_agent_tool(request: Request) -> Response:

@@ -198,6 +198,8 @@ class ServerConfig(BaseSettings):
         jwt_leeway: Seconds of clock skew allowed on ``exp`` and ``nbf``.
         log_file: Write the JSON logs to this file instead of stderr.
         log_rotation: How the log file rotates: by ``size`` or by ``time``.
+        stream_redaction: Whether streamed chunks are redacted: the ``request`` data
+            of model calls dropped, provider keys and the JWT secret replaced.
         rate_limit: Requests per second per principal (0: no limit).
         rate_burst: The bucket size of the per-principal rate limit.
         storage: The storage built for an app without one (``[storage]`` in a file,
@@ -234,6 +236,7 @@ class ServerConfig(BaseSettings):
     jwt_leeway: float = Field(default=5.0, ge=0)
     log_file: str | None = None
     log_rotation: LogRotation = Field(default_factory=LogRotation)
+    stream_redaction: bool = True
     rate_limit: float = Field(default=0.0, ge=0)
     rate_burst: int = Field(default=20, ge=1)
     storage: StorageConfig = Field(default_factory=StorageConfig)

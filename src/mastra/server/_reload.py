@@ -32,6 +32,7 @@ def apply_config(state: ServerState, config: ServerConfig) -> None:
     state.auth_scope = _auth_scope(config)
     state.limiter = _limiter(state, config)
     state.lifecycle.drain_timeout = config.drain_timeout
+    state.redactor = None  # rebuilt with the new secrets at the next stream
     logging.getLogger("mastra").setLevel(config.log_level)
     state.config = config  # last: readers see the old settings or all of the new
 

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from mastra.agent import AgentStream, Chunk
 from mastra.server._metrics import ServerMetrics
+from mastra.server._redact import StreamRedactor
 from mastra.server._state import Lifecycle
 from mastra.streaming import encode_sse
 from mastra.workflows import WorkflowStream
@@ -90,6 +91,7 @@ class AgentEventStream(_EventStream):
         metrics: The server's metrics.
         on_end: Called with the outcome: the run's result, ``"cancelled"``,
             ``"aborted"`` or the error that ended it.
+        redactor: Redacts each chunk (``None``: sent as it is).
     """
 
     media_type = "text/event-stream"
@@ -100,6 +102,7 @@ class AgentEventStream(_EventStream):
         lifecycle: Lifecycle,
         metrics: ServerMetrics,
         on_end: Callable[[object], None],
+        redactor: StreamRedactor | None = None,
     ) -> None:
         # No super().__init__: it would set a Content-Length for an empty body.
         self.status_code = 200
@@ -109,6 +112,7 @@ class AgentEventStream(_EventStream):
         self._lifecycle = lifecycle
         self._metrics = metrics
         self._on_end = on_end
+        self._encode = redactor.encode if redactor is not None else encode_chunk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
@@ -128,8 +132,9 @@ class AgentEventStream(_EventStream):
 
     async def _pump(self, send: Send) -> None:
         try:
+            encode = self._encode
             async for chunk in self._stream:
-                await self._send(send, encode_chunk(chunk.to_dict()))
+                await self._send(send, encode(chunk.to_dict()))
         except Exception as exc:  # the stream already carried its error chunk
             self._on_end(exc)
             return
@@ -153,6 +158,7 @@ class WorkflowEventStream(_EventStream):
         metrics: The server's metrics.
         sse: Server-Sent Events (``data: [DONE]`` last) rather than Mastra's records.
         on_end: Called once the response is over, whatever happened.
+        redactor: Redacts each event (``None``: sent as it is).
     """
 
     def __init__(
@@ -165,6 +171,7 @@ class WorkflowEventStream(_EventStream):
         *,
         sse: bool,
         on_end: Callable[[], None],
+        redactor: StreamRedactor | None = None,
     ) -> None:
         # No super().__init__: it would set a Content-Length for an empty body.
         self.status_code = 200
@@ -175,7 +182,10 @@ class WorkflowEventStream(_EventStream):
         self._cancel = cancel
         self._lifecycle = lifecycle
         self._metrics = metrics
-        self._encode = encode_chunk if sse else encode_record
+        if redactor is not None:
+            self._encode = redactor.encode if sse else redactor.encode_record
+        else:
+            self._encode = encode_chunk if sse else encode_record
         self._sse = sse
         self._on_end = on_end
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mastra.cache import LRUCache, RedisCache, TieredCache
     from mastra.server._auth import Authenticator, RateLimiter
     from mastra.server._backends import SharedLimit
+    from mastra.server._redact import StreamRedactor
 
 __all__ = ["Lifecycle", "ServerState", "model_labels", "state_of"]
 
@@ -68,6 +69,8 @@ class ServerState:
         cache: The server's cache (``cache`` settings): an LRU, over Redis when
             ``cache.l2`` is set; started and closed with the app.
         redis: The Redis of ``cache.l2`` the shared rate limit uses (``None``: none).
+        redactor: The streams' redactor, built at the first stream (``None``: not yet,
+            or ``stream_redaction`` is off); a reload resets it.
         route_templates: The path template of each endpoint (for metrics).
         workflow_runs: The runs created, starting or resuming in this server, by
             ``(workflow id, run id)`` (those at rest live in the workflow's storage).
@@ -82,6 +85,7 @@ class ServerState:
     limiter: RateLimiter | SharedLimit | None = None
     cache: LRUCache | TieredCache | None = None
     redis: RedisCache | None = None
+    redactor: StreamRedactor | None = None
     route_templates: dict[Any, str] = field(default_factory=dict)
     workflow_runs: dict[tuple[str, str], Run] = field(default_factory=dict)
 

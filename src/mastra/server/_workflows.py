@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from mastra.errors import WorkflowError
 from mastra.server._errors import ApiError, JSONResponse
+from mastra.server._redact import redactor_of
 from mastra.server._routing import ApiRoute, path_param, within
 from mastra.server._schemas import CreateRunBody, ResumeBody, StartBody, parse_body
 from mastra.server._sse import WorkflowEventStream
@@ -216,6 +217,7 @@ def _event_stream(
         state.metrics,
         sse=_wants_sse(request),
         on_end=lambda: _forget(state, workflow, run.run_id),
+        redactor=redactor_of(state),
     )
 
 
