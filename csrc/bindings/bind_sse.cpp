@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -104,6 +105,17 @@ class PyParser {
     return py::reinterpret_steal<py::str>(s);
   }
 
+  // A new str for an event's data: a plain copy when the parser saw only ASCII bytes
+  // (the str's one-byte storage is then the bytes themselves), else UTF-8 decoding with
+  // U+FFFD for invalid sequences.
+  static PyObject* data_str(const SseEvent& e) {
+    const auto size = static_cast<Py_ssize_t>(e.data.size());
+    if (!e.data_ascii) return PyUnicode_DecodeUTF8(e.data.data(), size, "replace");
+    PyObject* s = PyUnicode_New(size, 127);
+    if (s != nullptr && size > 0) std::memcpy(PyUnicode_1BYTE_DATA(s), e.data.data(), e.data.size());
+    return s;
+  }
+
   static PyObject* to_int(std::string_view digits) {
     const std::string text(digits);
     PyObject* value = PyLong_FromString(text.c_str(), nullptr, 10);
@@ -145,8 +157,7 @@ class PyParser {
     if (list == nullptr) return nullptr;
     Py_ssize_t index = 0;
     for (const SseEvent& e : events) {
-      PyObject* data =
-          PyUnicode_DecodeUTF8(e.data.data(), static_cast<Py_ssize_t>(e.data.size()), "replace");
+      PyObject* data = data_str(e);
       PyObject* type = data ? event_str(e.event) : nullptr;
       PyObject* id = type ? id_str(e.id) : nullptr;
       PyObject* retry = nullptr;

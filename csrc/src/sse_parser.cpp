@@ -4,14 +4,14 @@
  */
 #include "mastra/sse_parser.hpp"
 
+#include "sse_line_scan.hpp"
+
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 namespace mastra {
 namespace {
 
-constexpr std::size_t kUnset = std::numeric_limits<std::size_t>::max();
 constexpr char kBom[3] = {'\xEF', '\xBB', '\xBF'};
 constexpr std::string_view kMessage = "message";
 // Values larger than this leave data_buf_ by a move instead of a copy into the arena.
@@ -70,8 +70,6 @@ const std::vector<SseEvent>& SseParser::feed(const char* data, std::size_t size)
   owned_.clear();
   id_snapshot_valid_ = false;
   event_snapshot_valid_ = false;
-  next_lf_ = kUnset;
-  next_cr_ = kUnset;
 
   std::size_t i = 0;
   while (!bom_done_ && i < size) {
@@ -81,6 +79,7 @@ const std::vector<SseEvent>& SseParser::feed(const char* data, std::size_t size)
     } else {
       // Not a BOM: the bytes matched so far start the first line.
       line_buf_.assign(kBom, bom_matched_);
+      line_buf_ascii_ = bom_matched_ == 0;
       bom_done_ = true;
     }
   }
@@ -94,19 +93,22 @@ const std::vector<SseEvent>& SseParser::feed(const char* data, std::size_t size)
           continue;
         }
       }
-      const std::size_t end = find_line_end(data, i, size);
+      const detail::LineScan scan = detail::scan_line(data, i, size);
+      const std::size_t end = scan.end;
       if (end == size) {
         check_size(line_buf_.size() + (size - i));
         line_buf_.append(data + i, size - i);
+        line_buf_ascii_ = line_buf_ascii_ && scan.ascii;
         break;
       }
       if (line_buf_.empty()) {
-        process_line(std::string_view(data + i, end - i), true);
+        process_line(std::string_view(data + i, end - i), true, scan.ascii);
       } else {
         check_size(line_buf_.size() + (end - i));
         line_buf_.append(data + i, end - i);
-        process_line(line_buf_, false);
+        process_line(line_buf_, false, line_buf_ascii_ && scan.ascii);
         line_buf_.clear();
+        line_buf_ascii_ = true;
       }
       i = end + 1;
       if (data[end] == '\r') {
@@ -126,7 +128,7 @@ const std::vector<SseEvent>& SseParser::feed(const char* data, std::size_t size)
   events_.reserve(records_.size());
   for (const Record& r : records_) {
     events_.push_back({resolve(r.event), resolve(r.data), resolve(r.id), resolve(r.retry),
-                       r.has_retry});
+                       r.has_retry, r.data_ascii});
   }
   return events_;
 }
@@ -136,6 +138,7 @@ void SseParser::close() {
   closed_ = true;
   line_buf_.clear();
   line_buf_.shrink_to_fit();
+  line_buf_ascii_ = true;
   data_buf_.clear();
   data_buf_.shrink_to_fit();
   data_lines_ = 0;
@@ -144,18 +147,6 @@ void SseParser::close() {
   events_.clear();
   arena_.clear();
   owned_.clear();
-}
-
-std::size_t SseParser::find_line_end(const char* data, std::size_t from, std::size_t size) {
-  if (next_lf_ == kUnset || next_lf_ < from) {
-    const void* p = std::memchr(data + from, '\n', size - from);
-    next_lf_ = p ? static_cast<std::size_t>(static_cast<const char*>(p) - data) : size;
-  }
-  if (next_cr_ == kUnset || next_cr_ < from) {
-    const void* p = std::memchr(data + from, '\r', size - from);
-    next_cr_ = p ? static_cast<std::size_t>(static_cast<const char*>(p) - data) : size;
-  }
-  return std::min(next_lf_, next_cr_);
 }
 
 void SseParser::check_size(std::size_t pending_line) const {
@@ -168,7 +159,7 @@ void SseParser::check_size(std::size_t pending_line) const {
   }
 }
 
-void SseParser::process_line(std::string_view line, bool from_chunk) {
+void SseParser::process_line(std::string_view line, bool from_chunk, bool ascii) {
   if (line.empty()) {
     dispatch();
     return;
@@ -176,17 +167,18 @@ void SseParser::process_line(std::string_view line, bool from_chunk) {
   if (line.front() == ':') return;  // a comment
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) {
-    process_field(line, std::string_view(), from_chunk);
+    process_field(line, std::string_view(), from_chunk, ascii);
     return;
   }
   std::string_view value = line.substr(colon + 1);
   if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  process_field(line.substr(0, colon), value, from_chunk);
+  process_field(line.substr(0, colon), value, from_chunk, ascii);
 }
 
-void SseParser::process_field(std::string_view name, std::string_view value, bool from_chunk) {
+void SseParser::process_field(std::string_view name, std::string_view value, bool from_chunk,
+                              bool ascii) {
   if (name == "data") {
-    append_data(value, from_chunk);
+    append_data(value, from_chunk, ascii);
   } else if (name == "event") {
     event_buf_.assign(value);
     check_size(0);
@@ -204,7 +196,8 @@ void SseParser::process_field(std::string_view name, std::string_view value, boo
   // Any other field name is ignored.
 }
 
-void SseParser::append_data(std::string_view value, bool from_chunk) {
+void SseParser::append_data(std::string_view value, bool from_chunk, bool ascii) {
+  data_ascii_ = (data_lines_ == 0 || data_ascii_) && ascii;
   if (data_lines_ == 0 && from_chunk) {
     chunk_data_ = value.data();
     chunk_data_size_ = value.size();
@@ -246,6 +239,7 @@ void SseParser::dispatch() {
     return;
   }
   Record r;
+  r.data_ascii = data_ascii_;
   if (chunk_data_ != nullptr) {
     r.data.ptr = chunk_data_;
     r.data.size = chunk_data_size_;

@@ -28,6 +28,11 @@ std::vector<Owned> run(const char* data, std::size_t size, std::size_t step, std
   for (std::size_t i = 0; i < size; i += step) {
     const std::size_t n = size - i < step ? size - i : step;
     for (const mastra::SseEvent& e : parser.feed(data + i, n)) {
+      if (e.data_ascii) {
+        for (char c : e.data) {
+          if (static_cast<unsigned char>(c) >= 0x80) std::abort();
+        }
+      }
       out.push_back({std::string(e.event), std::string(e.data), std::string(e.id),
                      std::string(e.retry), e.has_retry});
     }

@@ -2,11 +2,14 @@
  * @file test_sse_parser.cpp
  * @brief Named cases of the WHATWG event-stream rules for mastra::SseParser.
  */
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "check.hpp"
 #include "mastra/sse_parser.hpp"
+#include "sse_line_scan.hpp"
 
 namespace {
 
@@ -138,6 +141,41 @@ TEST_CASE("encode_sse round trip and checks") {
   CHECK_THROWS_AS(mastra::encode_sse("x", std::string_view("a\nb")), mastra::StreamError);
   CHECK_THROWS_AS(mastra::encode_sse("x", {}, std::string_view("a\rb")), mastra::StreamError);
   CHECK_THROWS_AS(mastra::encode_sse("x", {}, std::string_view("a\0b", 3)), mastra::StreamError);
+}
+
+TEST_CASE("line scan: vector path equals the portable loop") {
+  std::mt19937 rng(7);
+  const char alphabet[] = {'a', '{', ':', ' ', '\n', '\r', '\x80', '\xC3', '\xFF', '\x7F'};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(rng() % 70, 'x');
+    for (char& c : text) c = rng() % 4 == 0 ? alphabet[rng() % sizeof(alphabet)] : 'x';
+    const std::size_t from = text.empty() ? 0 : rng() % (text.size() + 1);
+    const auto fast = mastra::detail::scan_line(text.data(), from, text.size());
+    const auto slow = mastra::detail::scan_line_portable(text.data(), from, text.size());
+    CHECK(fast.end == slow.end);
+    CHECK(fast.ascii == slow.ascii);
+  }
+}
+
+TEST_CASE("data_ascii is set only for ASCII data, across chunks and lines") {
+  const std::string stream = std::string("data: plain\n\n") + "data: caf\xC3\xA9\n\n" +
+                             "data: a\ndata: \xC3\xA9\n\n" + "data: " + std::string(40, 'y') +
+                             "\ndata: z\n\n" + "\xEF\xBB\xBF";
+  for (std::size_t step : {std::size_t{1}, std::size_t{3}, std::size_t{17}, stream.size()}) {
+    mastra::SseParser parser;
+    std::vector<bool> flags;
+    for (std::size_t i = 0; i < stream.size(); i += step) {
+      for (const mastra::SseEvent& e : parser.feed(stream.data() + i,
+                                                   std::min(step, stream.size() - i))) {
+        flags.push_back(e.data_ascii);
+      }
+    }
+    CHECK(flags == std::vector<bool>({true, false, false, true}));
+  }
+  mastra::SseParser bom;  // a BOM cut after one byte, then not completed: not ASCII
+  CHECK(bom.feed("\xEF", 1).empty());
+  const auto& events = bom.feed("x\ndata: k\n\n", 12);
+  CHECK(events.size() == 1 && events[0].data == "k" && events[0].data_ascii);
 }
 
 TEST_MAIN()

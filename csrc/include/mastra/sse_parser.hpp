@@ -10,8 +10,9 @@
  * decoding each value afterwards (with U+FFFD replacement) gives the same text as decoding
  * the stream first. Decoding is left to the caller.
  *
- * Line search uses memchr (vectorised by the C library); the values of an event point
- * into the caller's chunk when they lie whole inside it, so most events are never copied.
+ * One vectorised pass per line finds its end and whether it is ASCII (so the binding
+ * can skip UTF-8 decoding); the values of an event point into the caller's chunk when
+ * they lie whole inside it, so most events are never copied.
  */
 #pragma once
 
@@ -41,6 +42,7 @@ struct SseEvent {
   std::string_view id;     ///< the last event id in force when the event was dispatched
   std::string_view retry;  ///< ASCII digits of this block's valid retry field, or empty
   bool has_retry = false;  ///< whether this event's block held a valid retry field
+  bool data_ascii = false; ///< true when data is known to hold only ASCII bytes
 };
 
 /// Incremental event-stream parser. Not thread-safe: one parser per stream.
@@ -82,17 +84,18 @@ class SseParser {
   struct Record {
     Slice event, data, id, retry;
     bool has_retry = false;
+    bool data_ascii = false;
   };
 
-  void process_line(std::string_view line, bool from_chunk);
-  void process_field(std::string_view name, std::string_view value, bool from_chunk);
-  void append_data(std::string_view value, bool from_chunk);
+  void process_line(std::string_view line, bool from_chunk, bool ascii);
+  void process_field(std::string_view name, std::string_view value, bool from_chunk,
+                     bool ascii);
+  void append_data(std::string_view value, bool from_chunk, bool ascii);
   void materialise_chunk_data();
   void dispatch();
   void check_size(std::size_t pending_line) const;
   Slice to_arena(std::string_view bytes);
   std::string_view resolve(const Slice& slice) const;
-  std::size_t find_line_end(const char* data, std::size_t from, std::size_t size);
 
   std::size_t max_event_size_;
   bool closed_ = false;
@@ -101,9 +104,11 @@ class SseParser {
   bool pending_cr_ = false;  // the previous chunk ended with CR: skip one leading LF
 
   std::string line_buf_;  // a line cut by a chunk boundary, waiting for its end
+  bool line_buf_ascii_ = true;
 
   // The event being built (the WHATWG data, event type and last event ID buffers).
   std::size_t data_lines_ = 0;
+  bool data_ascii_ = true;  // every data line so far held only ASCII bytes
   const char* chunk_data_ = nullptr;  // the data value, while it lies in the chunk
   std::size_t chunk_data_size_ = 0;
   std::string data_buf_;  // the data value once copied out of the chunk
@@ -125,10 +130,6 @@ class SseParser {
   bool id_snapshot_valid_ = false;
   Slice event_snapshot_;
   bool event_snapshot_valid_ = false;
-
-  // Cached terminator positions within the current chunk.
-  std::size_t next_lf_ = 0;
-  std::size_t next_cr_ = 0;
 };
 
 /// Encodes one event. Data is split at CRLF, LF and CR into "data:" lines; a comment
