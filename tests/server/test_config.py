@@ -46,6 +46,28 @@ def test_json_file(tmp_path: Path) -> None:
     assert load_config(path).drain_timeout == 3.5
 
 
+def test_yaml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PORT", raising=False)
+    path = tmp_path / "mastra.yaml"
+    path.write_text(
+        "server:\n  port: 5001\n  cors_origins: [https://a]\n"
+        "  api_keys:\n    - sha256: " + "a" * 64 + "\n      principal: ci\n"
+        "      expires_at: 2030-01-01T00:00:00Z\n"
+        "storage:\n  url: sqlite:///data/mastra.db\n"
+    )
+    config = load_config(path)
+    assert (config.port, config.cors_origins) == (5001, ["https://a"])
+    assert config.api_keys[0].expires_at is not None
+    assert config.api_keys[0].expires_at.year == 2030
+    assert config.storage.url == "sqlite:///data/mastra.db"
+    (tmp_path / "bad.yml").write_text("server: [port\n")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "bad.yml")
+    (tmp_path / "wrong.yml").write_text("server:\n  port: many\n")
+    with pytest.raises(ConfigError, match="port"):
+        load_config(tmp_path / "wrong.yml")
+
+
 def test_every_bad_field_is_named(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('port = "many"\nbody_limit = -1\nlog_level = "LOUD"\nunknown = 1\n')

@@ -20,7 +20,7 @@ def add_serve_command(commands: Any) -> None:
     )
     cmd.add_argument("--host", help="interface to bind (default localhost or MASTRA_HOST)")
     cmd.add_argument("--port", type=int, help="port (default 4111, PORT or MASTRA_PORT)")
-    cmd.add_argument("--config", help="settings file (TOML or JSON)")
+    cmd.add_argument("--config", help="settings file (TOML, YAML or JSON)")
     cmd.add_argument(
         "--workers", type=int, default=1, help="worker processes sharing the port (default 1)"
     )

@@ -1,4 +1,4 @@
-"""The server's settings: defaults < a TOML/JSON file < ``MASTRA_*`` environment."""
+"""The server's settings: defaults < a TOML/YAML/JSON file < ``MASTRA_*`` environment."""
 
 from __future__ import annotations
 
@@ -276,10 +276,11 @@ class ServerConfig(BaseSettings):
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> ServerConfig:
-    """Reads the settings: defaults, then the file (TOML or JSON), then ``MASTRA_*``.
+    """Reads the settings: defaults, then the file (TOML, YAML or JSON), then ``MASTRA_*``.
 
     Args:
-        path: A ``.toml`` or ``.json`` file (its ``[server]`` table if it has one).
+        path: A ``.toml``, ``.yaml``/``.yml`` or ``.json`` file (its ``server`` table if
+            it has one); other suffixes are read as TOML.
         **overrides: Values that win over every source (command-line flags).
 
     Raises:
@@ -305,10 +306,24 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _parse(path: Path, text: str) -> Any:
+    if path.suffix == ".json":
+        return json.loads(text)
+    if path.suffix in {".yaml", ".yml"}:
+        try:
+            import yaml  # type: ignore[import-untyped, unused-ignore]
+        except ImportError:  # pragma: no cover - uvicorn[standard] brings PyYAML
+            raise ConfigError(f"{str(path)!r}: YAML settings need PyYAML") from None
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(str(exc)) from None
+    return tomllib.loads(text)
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-        data: Any = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        data = _parse(path, path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read config file {str(path)!r}: {exc}", path=str(path)) from exc
     if not isinstance(data, dict):
