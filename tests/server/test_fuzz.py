@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +41,10 @@ keys = st.sampled_from(
         "topK",
         "filter",
         "threadId",
+        "inputData",
+        "initialState",
+        "step",
+        "resumeData",
     ]
 )
 bodies = st.one_of(
@@ -47,28 +52,38 @@ bodies = st.one_of(
     json_values.map(_encode),
     st.binary(max_size=64),
 )
-paths = st.sampled_from(
+requests = st.sampled_from(
     [
-        "/api/agents/echo/generate",
-        "/api/agents/echo/stream",
-        "/api/agents/weather/tools/weather/execute",
-        "/api/tools/weather/execute",
-        "/api/vector/mem/create-index",
-        "/api/vector/mem/upsert",
-        "/api/vector/mem/query",
-        "/api/memory/threads?agentId=chat",
-        "/api/memory/save-messages?agentId=chat",
-        "/api/memory/threads/fz/working-memory?agentId=chat",
+        ("POST", "/api/agents/echo/generate"),
+        ("POST", "/api/agents/echo/stream"),
+        ("POST", "/api/agents/weather/tools/weather/execute"),
+        ("POST", "/api/tools/weather/execute"),
+        ("POST", "/api/vector/mem/create-index"),
+        ("POST", "/api/vector/mem/upsert"),
+        ("POST", "/api/vector/mem/query"),
+        ("POST", "/api/memory/threads?agentId=chat"),
+        ("PATCH", "/api/memory/threads/fz?agentId=chat"),
+        ("POST", "/api/memory/save-messages?agentId=chat"),
+        ("POST", "/api/memory/threads/fz/working-memory?agentId=chat"),
+        ("POST", "/api/workflows/greet/create-run"),
+        ("POST", "/api/workflows/greet/start-async?runId=fz"),
+        ("POST", "/api/workflows/greet/stream?runId=fz"),
+        ("POST", "/api/workflows/approval/resume-async?runId=fz"),
     ]
 )
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("MASTRA_FUZZ_EXAMPLES", "160")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(path=paths, body=bodies)
-def test_fuzzed_bodies_never_give_a_500(client: httpx.Client, path: str, body: bytes) -> None:
-    response = client.post(path, content=body)
-    assert response.status_code < 500, (path, body, response.text)
+@given(request=requests, body=bodies)
+def test_fuzzed_bodies_never_give_a_500(
+    client: httpx.Client, request: tuple[str, str], body: bytes
+) -> None:
+    method, path = request
+    response = client.request(method, path, content=body)
+    assert response.status_code < 500, (method, path, body, response.text)
     if response.status_code >= 400:
         assert isinstance(response.json()["error"], str)
