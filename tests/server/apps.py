@@ -109,9 +109,15 @@ def workflows() -> dict[str, Workflow]:
     }
 
 
-def build(probe: SlowProbe | None = None, *, delay: float = 0.05, storage: object = None) -> Mastra:
+def build(
+    probe: SlowProbe | None = None,
+    *,
+    delay: float = 0.05,
+    storage: object = None,
+    extra: Sequence[Agent] = (),
+) -> Mastra:
     """The test app: agents echo, weather (calls its tool), slow, down, limited, chat
-    (with memory)."""
+    (with memory), and the ``extra`` ones."""
     probe = probe or SlowProbe()
     agents = [
         Agent("echo", "Repeat.", FunctionModel(echo, name="echo-model"), description="Echoes"),
@@ -126,6 +132,7 @@ def build(probe: SlowProbe | None = None, *, delay: float = 0.05, storage: objec
             tools=[weather],
             memory=Memory(InMemoryStorage(), working_memory=True),
         ),
+        *extra,
     ]
     vectors = {"mem": InMemoryVectorStore()}
     return Mastra(
@@ -140,3 +147,15 @@ def build(probe: SlowProbe | None = None, *, delay: float = 0.05, storage: objec
 def create() -> Mastra:
     """For `mastra serve tests/server/apps.py:create` (streams of 0.1 s per word)."""
     return build(delay=0.1)
+
+
+def create_durable() -> Mastra:
+    """``create``'s app plus ``scribe``: ``slow``'s model with memory in the SQLite file
+    ``MASTRA_TEST_DB``, the app's storage (closed, so committed, at shutdown)."""
+    import os
+
+    from mastra.storage import SQLiteStorage
+
+    storage = SQLiteStorage(os.environ["MASTRA_TEST_DB"])
+    scribe = Agent("scribe", "Write slowly.", slow_model(SlowProbe(), 0.1), memory=Memory(storage))
+    return build(delay=0.1, storage=storage, extra=[scribe])

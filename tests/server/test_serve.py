@@ -6,11 +6,13 @@ import asyncio
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 
+from mastra.storage import SQLiteStorage
 from mastra.streaming import aiter_sse
 
 from .conftest import Launch
@@ -37,10 +39,11 @@ def test_serve_without_a_target_runs_the_demo_app(launch: Launch, tmp_path: Path
     assert process.wait(timeout=15) == 0
 
 
-async def _stream(url: str, words: int, opened: asyncio.Event, count: list[int]) -> list[str]:
+async def _stream(url: str, i: int, opened: asyncio.Event, count: list[int]) -> list[str]:
+    words = 8 if i % 2 else 400
     async with httpx.AsyncClient(timeout=30) as client:
-        body = {"messages": f"n={words}"}
-        async with client.stream("POST", url + "/api/agents/slow/stream", json=body) as response:
+        body = {"messages": f"n={words}", "memory": {"thread": f"t{i}", "resource": "r"}}
+        async with client.stream("POST", url + "/api/agents/scribe/stream", json=body) as response:
             types: list[str] = []
             async for event in aiter_sse(response.aiter_bytes()):
                 types.append(
@@ -53,18 +56,35 @@ async def _stream(url: str, words: int, opened: asyncio.Event, count: list[int])
             return types
 
 
+def _text(parts: list[dict[str, Any]]) -> str:
+    return "".join(str(p.get("text", "")) for p in parts if p.get("type") == "text")
+
+
+def _saved_turns(db: Path) -> dict[str, list[tuple[str, str]]]:
+    async def read() -> dict[str, list[tuple[str, str]]]:
+        async with SQLiteStorage(str(db)) as storage:
+            turns = {}
+            for i in range(20):
+                messages = await storage.get_last_messages(f"t{i}", 10)
+                turns[f"t{i}"] = [(m.role, _text(m.content)) for m in messages]
+            return turns
+
+    return asyncio.run(read())
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_sigterm_drains_open_streams_and_exits_0(launch: Launch, workers: str) -> None:
-    env = {"MASTRA_DRAIN_TIMEOUT": "1.5"}
-    process, url = launch("tests/server/apps.py:create", "--workers", workers, env=env)
+def test_sigterm_drains_open_streams_and_exits_0(
+    launch: Launch, workers: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "scribe.db"
+    env = {"MASTRA_DRAIN_TIMEOUT": "1.5", "MASTRA_TEST_DB": str(db)}
+    target = "tests/server/apps.py:create_durable"
+    process, url = launch(target, "--workers", workers, env=env)
 
     async def scenario() -> tuple[list[list[str]], float]:
         opened = asyncio.Event()
         count = [0]
-        tasks = [
-            asyncio.ensure_future(_stream(url, 8 if i % 2 else 400, opened, count))
-            for i in range(20)
-        ]
+        tasks = [asyncio.ensure_future(_stream(url, i, opened, count)) for i in range(20)]
         await asyncio.wait_for(opened.wait(), 20)
         start = time.monotonic()
         process.send_signal(signal.SIGTERM)
@@ -79,6 +99,12 @@ def test_sigterm_drains_open_streams_and_exits_0(launch: Launch, workers: str) -
     assert len(cut) == 10
     assert all(r[-1] == "[DONE]" for r in results)
     assert elapsed < 6
+    # Every run that finished had its turn committed: none is lost in the shutdown.
+    turns = _saved_turns(db)
+    for i, types in enumerate(results):
+        if "finish" in types:
+            expected = "".join(f"w{k} " for k in range(8))
+            assert turns[f"t{i}"] == [("user", "n=8"), ("assistant", expected)], i
 
 
 def test_workers_share_the_port_sum_their_metrics_and_stop_cleanly(launch: Launch) -> None:
