@@ -185,7 +185,7 @@ class ServerConfig(BaseSettings):
         request_timeout: Seconds a request may take (503 beyond); a stream's time
             once its response has started is not bounded.
         drain_timeout: Seconds in-flight requests and streams get on shutdown.
-        log_level: The level of the ``mastra.server`` loggers.
+        log_level: The level of the ``mastra`` loggers.
         log_requests: Whether to write one JSON line per request.
         auth: ``"auto"`` (on unless bound to a loopback host), ``"on"`` or ``"off"``.
         api_keys: The accepted API keys (hashed).
