@@ -35,6 +35,9 @@ _FILTER_CACHE = 32
 # many predicate calls; a larger write forgets the filters instead.
 _FILTER_UPKEEP = 50_000
 _Ints = npt.NDArray[np.int64]
+INLINE_WORK = 1 << 20
+"""Exact searches scoring at most this many numbers (vectors x dimension, about a
+tenth of a millisecond) may run on the caller's thread: see ``Collection.query_inline``."""
 
 
 class _Matches:
@@ -345,8 +348,9 @@ class Collection:
             elif added:
                 matches.extend(added, self.row_of_key)
 
-    def _allowed(self, filter: Filter) -> _Matches | None:
-        """The keys whose metadata matches ``filter`` (None: no filter).
+    def _allowed(self, filter: Filter, *, scan: bool = True) -> _Matches | None:
+        """The keys whose metadata matches ``filter`` (None: no filter, or with
+        ``scan=False`` a filter not remembered).
 
         The metadata is scanned once per distinct filter; the filters used last are
         remembered and kept current by later writes, which check only their own rows.
@@ -357,6 +361,8 @@ class Collection:
         cache_key = orjson.dumps(filter, option=orjson.OPT_SORT_KEYS)
         matches = self._filters.get(cache_key)
         if matches is None:
+            if not scan:
+                return None
             matches = _Matches(predicate, self._scan(filter, predicate))
             self._filters[cache_key] = matches
             if len(self._filters) > _FILTER_CACHE:
@@ -385,19 +391,64 @@ class Collection:
         """The best ``top_k`` matches of ``filter``, best first."""
         with self.lock:
             matches = self._allowed(filter) if filter else None
-            found = None if matches is None else matches.arrays(self.row_of_key)
-            allowed = None if found is None else found[0]
-            size = self.count if allowed is None else len(allowed)
-            k = min(top_k, size)
-            if k == 0:
-                return []
-            if size <= self.settings.exact_threshold:
-                candidates = self.matrix if allowed is None else self.matrix[allowed]
-                hits, distances = exact_search(query, candidates, k, self.metric)
-                rows = hits if allowed is None else allowed[hits]
-            else:
-                rows, distances = self._graph_search(query, k, matches)
-            return self._results(rows, distances, include_vector, min_score)
+            return self._search(query, top_k, matches, include_vector, min_score)
+
+    def query_inline(
+        self,
+        query: npt.NDArray[np.float32],
+        top_k: int,
+        filter: Filter | None,
+        include_vector: bool,
+        min_score: float | None,
+    ) -> list[QueryResult] | None:
+        """:meth:`query` when it is small enough to answer on the calling thread at
+        once, else None (then run :meth:`query` on a worker thread).
+
+        Small enough: an exact search of at most ``INLINE_WORK`` numbers, over the
+        whole collection or a filter's remembered matches, with no writer holding the
+        collection. Handing such a search to a worker thread costs more than the
+        search, and under load a thread hop is what makes the slow tail.
+        """
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            matches = None
+            if filter:
+                matches = self._allowed(filter, scan=False)
+                if matches is None and compile_filter(filter) is not None:
+                    return None  # a filter seen the first time: its scan may be long
+            size = self.count if matches is None else len(matches.keys)
+            if size > self.settings.exact_threshold or size * self.dimension > INLINE_WORK:
+                return None
+            return self._search(query, top_k, matches, include_vector, min_score)
+        finally:
+            self.lock.release()
+
+    def _search(
+        self,
+        query: npt.NDArray[np.float32],
+        top_k: int,
+        matches: _Matches | None,
+        include_vector: bool,
+        min_score: float | None,
+    ) -> list[QueryResult]:
+        if matches is not None and len(matches.keys) == self.count:
+            matches = None  # the filter keeps every vector: search without it
+        found = None if matches is None else matches.arrays(self.row_of_key)
+        allowed = None if found is None else found[0]
+        size = self.count if allowed is None else len(allowed)
+        k = min(top_k, size)
+        if k == 0:
+            return []
+        if size <= self.settings.exact_threshold:
+            candidates = self.matrix if allowed is None else self.matrix[allowed]
+            # Small searches stay on this thread: spreading them costs more than it saves.
+            threads = 1 if size * self.dimension <= INLINE_WORK else 0
+            hits, distances = exact_search(query, candidates, k, self.metric, threads=threads)
+            rows = hits if allowed is None else allowed[hits]
+        else:
+            rows, distances = self._graph_search(query, k, matches)
+        return self._results(rows, distances, include_vector, min_score)
 
     def _graph_search(
         self, query: npt.NDArray[np.float32], k: int, matches: _Matches | None

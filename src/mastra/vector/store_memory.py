@@ -35,7 +35,9 @@ class InMemoryVectorStore:
 
     Small collections (and small filtered subsets) are searched exactly; larger ones
     through an HNSW graph with the filter applied inside the graph walk. Work runs on
-    a worker thread, so a large upsert never blocks the event loop.
+    a worker thread, so a large upsert never blocks the event loop; only a query
+    whose exact search is smaller than a thread hop (about 0.1 ms) runs on the
+    caller's thread.
 
     Args:
         settings: Graph parameters and the exact-search threshold.
@@ -147,6 +149,9 @@ class InMemoryVectorStore:
         collection = self._get(name)
         check_query(top_k, min_score)
         query = as_matrix(vector, collection.dimension, name)[0]
+        found = collection.query_inline(query, top_k, filter, include_vector, min_score)
+        if found is not None:
+            return found
         return await asyncio.to_thread(
             collection.query, query, top_k, filter, include_vector, min_score
         )

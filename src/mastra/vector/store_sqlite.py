@@ -73,7 +73,8 @@ class SQLiteVectorStore:
     SQLite (WAL mode) is the source of truth: an upsert, update or delete returns once
     it has committed. Queries are served from memory: small collections and small
     filtered subsets by exact search, larger ones by an :class:`HNSWIndex` per index
-    with the filter applied inside the graph walk. Each graph is saved beside the
+    with the filter applied inside the graph walk (on a worker thread, unless the
+    exact search is smaller than a thread hop). Each graph is saved beside the
     database (``<path>.hnsw/``) by :meth:`checkpoint` and :meth:`close`, and loaded,
     not rebuilt, at the next open when nothing changed since; otherwise (say, after a
     crash) it is rebuilt from the vectors in SQLite. A copy of the vectors is saved
@@ -453,6 +454,9 @@ class SQLiteVectorStore:
         collection = self._get(name)
         check_query(top_k, min_score)
         query = as_matrix(vector, collection.dimension, name)[0]
+        found = collection.query_inline(query, top_k, filter, include_vector, min_score)
+        if found is not None:
+            return found
         return await asyncio.to_thread(
             collection.query, query, top_k, filter, include_vector, min_score
         )
