@@ -19,6 +19,7 @@ Example:
 
 from typing import TYPE_CHECKING, Any
 
+from mastra.storage._context import ContextLoader, ThreadContext
 from mastra.storage._memory import InMemoryStorage
 from mastra.storage._sqlite import SQLiteStorage, Synchronous
 from mastra.storage._types import (
@@ -50,6 +51,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AuditEntry",
+    "ContextLoader",
     "InMemoryStorage",
     "Message",
     "MessagePage",
@@ -61,6 +63,7 @@ __all__ = [
     "Storage",
     "Synchronous",
     "Thread",
+    "ThreadContext",
     "ThreadPage",
     "WorkflowSnapshot",
 ]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import orjson
 
 from mastra.errors import StorageError
+from mastra.storage._context import ThreadContext, recall_anchors
 from mastra.storage._gate import WriterGate
 from mastra.storage._types import (
     AuditEntry,
@@ -141,6 +142,19 @@ class _State:
         """Where a stored message is in its thread's list."""
         rows = self.ordered[message.thread_id]
         return bisect.bisect_left(rows, (to_micros(message.created_at), seq), key=_order)
+
+    def with_neighbours(self, ids: Sequence[str], before: int, after: int) -> list[Message]:
+        """Messages by id with their neighbours, oldest first."""
+        chosen: dict[str, _Row] = {}
+        for message_id in ids:
+            found = self.messages.get(message_id)
+            if found is None:
+                continue
+            rows = self.thread_messages(found[1].thread_id)
+            at = self.position(found[1], found[0])
+            for row in rows[max(0, at - before) : at + after + 1]:
+                chosen[row[2].id] = row
+        return [m for _, _, m in sorted(chosen.values(), key=_order)]
 
 
 def _order(row: _Row) -> tuple[int, int]:
@@ -386,18 +400,36 @@ class InMemoryStorage:
         """Messages by id with their neighbours in their threads, oldest first."""
         before, after = neighbour_range(message_range)
 
-        def op(state: _State) -> list[Message]:
-            chosen: dict[str, tuple[int, int, Message]] = {}
-            for message_id in ids:
-                found = state.messages.get(message_id)
-                if found is None:
-                    continue
-                rows = state.thread_messages(found[1].thread_id)
-                at = state.position(found[1], found[0])
-                for row in rows[max(0, at - before) : at + after + 1]:
-                    chosen[row[2].id] = row
-            ordered = sorted(chosen.values(), key=lambda row: (row[0], row[1]))
-            return [m for _, _, m in ordered]
+        return await self._read(lambda state: state.with_neighbours(ids, before, after))
+
+    async def load_context(
+        self,
+        thread_id: str,
+        *,
+        last: int,
+        thread: bool = False,
+        resource_id: str | None = None,
+        recall: Sequence[str] = (),
+        recall_limit: int = 0,
+        message_range: MessageRange = 0,
+    ) -> ThreadContext:
+        """A turn's view of a thread in one read (see
+        :class:`~mastra.storage.ContextLoader`)."""
+        if last:
+            check_page(last)
+        before, after = neighbour_range(message_range)
+
+        def op(state: _State) -> ThreadContext:
+            recent = [m for _, _, m in state.thread_messages(thread_id)[-last:]] if last else []
+            anchors = recall_anchors(recent, recall, recall_limit)
+            shown = {m.id for m in recent}
+            recalled = state.with_neighbours(anchors, before, after)
+            return ThreadContext(
+                state.threads.get(thread_id) if thread else None,
+                state.resources.get(resource_id) if resource_id is not None else None,
+                recent,
+                [m for m in recalled if m.id not in shown],
+            )
 
         return await self._read(op)
 

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 from mastra._sqlite_wal import WalCheckpointer
 from mastra.errors import StorageError
 from mastra.storage import _sqlite_ops as ops
+from mastra.storage._context import ThreadContext
 from mastra.storage._gate import WriterGate
 from mastra.storage._schema import migrate
 from mastra.storage._types import (
@@ -380,6 +381,26 @@ class SQLiteStorage:
     async def delete_messages(self, ids: Sequence[str]) -> int:
         """Deletes messages by id; returns how many existed."""
         return await self._write(ops.delete_messages, list(ids))
+
+    async def load_context(
+        self,
+        thread_id: str,
+        *,
+        last: int,
+        thread: bool = False,
+        resource_id: str | None = None,
+        recall: Sequence[str] = (),
+        recall_limit: int = 0,
+        message_range: MessageRange = 0,
+    ) -> ThreadContext:
+        """A turn's view of a thread in one snapshot read (see
+        :class:`~mastra.storage.ContextLoader`): one trip to a reader thread instead
+        of one per part."""
+        if last:
+            check_page(last)
+        before, after = neighbour_range(message_range)
+        plan = (list(recall), recall_limit, before, after)
+        return await self._read(ops.load_context, thread_id, last, thread, resource_id, plan)
 
     # ---- resources -----------------------------------------------------------------
 
