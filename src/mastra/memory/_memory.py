@@ -28,8 +28,9 @@ from mastra.memory._recall import MessageMatch, SemanticIndex
 from mastra.memory._working import WorkingMemoryValue, apply_update, system_message, update_tool
 from mastra.providers import Message
 from mastra.rag import Embedder
+from mastra.storage import ContextLoader, Storage, Thread, ThreadContext, ThreadPage
 from mastra.storage import Message as StoredMessage
-from mastra.storage import Storage, Thread, ThreadPage
+from mastra.storage._context import recall_anchors
 from mastra.storage._types import utcnow
 from mastra.tools import RunContext, Tool
 from mastra.vector import QueryResult, VectorStore
@@ -110,6 +111,8 @@ class Memory:
                 "semantic recall needs a vector_store and an embedder",
                 argument="semantic_recall",
             )
+        # A store that reads a turn's context in one call is asked so.
+        self._loader = storage if isinstance(storage, ContextLoader) else None
         self._index = (
             SemanticIndex(vector_store, embedder)
             if vector_store is not None and embedder is not None
@@ -277,23 +280,39 @@ class Memory:
         if not messages:
             return []
         start = utcnow()
-        saved: list[StoredMessage] | None = None
         owner = self._cached_owner(thread_id, resource_id)
         if owner is not None:
-            try:  # one write, atomic by itself
-                saved = await self.storage.save_messages(
-                    _records(messages, thread_id, owner, start)
-                )
-            except StorageError:  # the thread may have been deleted meanwhile
-                self._owners.pop(thread_id, None)
-        if saved is None:
-            async with self.storage.transaction():
-                owner = (await self._thread(thread_id, resource_id)).resource_id
-                saved = await self.storage.save_messages(
-                    _records(messages, thread_id, owner, start)
-                )
+            saved = await self._save_known(_records(messages, thread_id, owner, start))
+            if saved is not None:
+                return saved
+            self._owners.pop(thread_id, None)  # the thread may have been deleted meanwhile
+        async with self.storage.transaction():
+            owner = (await self._thread(thread_id, resource_id)).resource_id
+            saved = await self.storage.save_messages(_records(messages, thread_id, owner, start))
         if self._index is not None:
             await self._index.add(saved)
+        return saved
+
+    async def _save_known(self, records: list[StoredMessage]) -> list[StoredMessage] | None:
+        """Saves and indexes messages of a thread known to exist; None if the store
+        refused them (the thread is gone?), with nothing left in the index."""
+        if self._index is None:
+            try:  # one write, atomic by itself
+                return await self.storage.save_messages(records)
+            except StorageError:
+                return None
+        # The vectors are written while the messages commit: one wait instead of two.
+        saved, indexed = await asyncio.gather(
+            self.storage.save_messages(records), self._index.add(records), return_exceptions=True
+        )
+        if isinstance(saved, BaseException):
+            if not isinstance(indexed, BaseException):
+                await self._index.delete([m.id for m in records])
+            if isinstance(saved, StorageError):
+                return None
+            raise saved
+        if isinstance(indexed, BaseException):
+            raise indexed
         return saved
 
     async def search(
@@ -418,36 +437,71 @@ class Memory:
         if resource_id is None:
             resource_id = (await self._thread(thread_id, None)).resource_id
         config = self.working_memory
-        known = thread_id in self._owners
-        thread, recent, hits, resource_memory = await asyncio.gather(
-            self._thread(thread_id, resource_id)
-            if not known or (config is not None and config.scope == "thread")
-            else _nothing(),
-            self._recent(thread_id),
-            self._hits(_query_text(query), thread_id, resource_id),
-            self._resource_memory(resource_id),
+        # The thread is read when its owner is not known yet or it holds the memory.
+        wants_thread = thread_id not in self._owners or (
+            config is not None and config.scope == "thread"
         )
+        context = await self._context(thread_id, resource_id, _query_text(query), wants_thread)
+        thread = context.thread
+        if wants_thread:
+            thread = (
+                self._known(thread, resource_id)
+                if thread is not None
+                else await self._create(thread_id, resource_id)
+            )
         prompt: list[Message] = []
         if config is not None:
             current = thread.metadata.get(_THREAD_KEY) if thread is not None else None
+            resource_memory = context.resource.working_memory if context.resource else None
             prompt.append(system_message(config, current or resource_memory))
-        recalled = await self._neighbours(hits, {m.id for m in recent})
+        recalled = context.recalled
         others = other_threads_message([m for m in recalled if m.thread_id != thread_id])
         if others is not None:
             prompt.append(others)
-        history = [m for m in recalled if m.thread_id == thread_id] + recent
+        history = [m for m in recalled if m.thread_id == thread_id] + context.recent
         prompt.extend(prompt_safe(model_message(m) for m in history))
         return prompt
+
+    async def _context(
+        self, thread_id: str, resource_id: str, text: str, wants_thread: bool
+    ) -> ThreadContext:
+        """The turn's reads: the thread (if wanted), the resource's working memory,
+        the last messages and the recalled ones with their neighbours."""
+        config = self.working_memory
+        memory_owner = resource_id if config is not None and config.scope == "resource" else None
+        recall = self.semantic_recall
+        limit, message_range = (recall.top_k, recall.message_range) if recall else (0, 0)
+        if self._loader is not None:
+            # Search first, then one read of the store: two steps, one trip each.
+            hits = await self._hits(text, thread_id, resource_id)
+            return await self._loader.load_context(
+                thread_id,
+                last=self.last_messages,
+                thread=wants_thread,
+                resource_id=memory_owner,
+                recall=[h.id for h in hits],
+                recall_limit=limit,
+                message_range=message_range,
+            )
+        # Otherwise the search overlaps the reads, and the neighbours come after.
+        thread, recent, hits, resource = await asyncio.gather(
+            self.storage.get_thread(thread_id) if wants_thread else _nothing(),
+            self._recent(thread_id),
+            self._hits(text, thread_id, resource_id),
+            self.storage.get_resource(memory_owner) if memory_owner is not None else _nothing(),
+        )
+        anchors = recall_anchors(recent, [h.id for h in hits], limit)
+        shown = {m.id for m in recent}
+        found = (
+            await self.storage.get_messages(anchors, message_range=message_range) if anchors else []
+        )
+        recalled = [m for m in found if m.id not in shown]
+        return ThreadContext(thread, resource, recent, recalled)
 
     async def _recent(self, thread_id: str) -> list[StoredMessage]:
         if self.last_messages == 0:
             return []
         return await self.storage.get_last_messages(thread_id, self.last_messages)
-
-    async def _resource_memory(self, resource_id: str) -> WorkingMemoryValue | None:
-        if self.working_memory is None or self.working_memory.scope != "resource":
-            return None
-        return await self._load(False, resource_id)
 
     async def _hits(self, text: str, thread_id: str, resource_id: str) -> list[QueryResult]:
         config = self.semantic_recall
@@ -461,16 +515,6 @@ class Memory:
             top_k=config.top_k + self.last_messages,
         )
 
-    async def _neighbours(self, hits: list[QueryResult], recent: set[str]) -> list[StoredMessage]:
-        config = self.semantic_recall
-        if config is None or not hits:
-            return []
-        ids = [h.id for h in hits if h.id not in recent][: config.top_k]
-        if not ids:
-            return []
-        found = await self.storage.get_messages(ids, message_range=config.message_range)
-        return [m for m in found if m.id not in recent]
-
     async def remember(
         self, thread_id: str, messages: Sequence[Message], *, resource_id: str | None
     ) -> None:
@@ -480,7 +524,7 @@ class Memory:
             await self.save_messages(thread_id, kept, resource_id=resource_id)
 
 
-async def _nothing() -> None:
+async def _nothing() -> Any:
     return None
 
 
