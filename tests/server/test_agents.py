@@ -155,6 +155,31 @@ def test_disconnect_mid_stream_cancels_the_run(
         time.sleep(0.02)
 
 
+def test_disconnect_during_generate_cancels_the_run(
+    server: ServerThread, client: httpx.Client, probe: SlowProbe
+) -> None:
+    probe.cancelled.clear()
+    probe.started.clear()
+    route = 'route="/api/agents/{agentId}/generate",status="499"'
+
+    def disconnected() -> float:
+        lines = client.get("/metrics").text.splitlines()
+        found = [x for x in lines if x.startswith("mastra_http_requests_total") and route in x]
+        return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
+
+    before = disconnected()
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up and closes the connection
+        httpx.post(
+            server.url + "/api/agents/slow/generate", json={"messages": "n=200"}, timeout=0.5
+        )
+    assert probe.started.is_set()
+    assert probe.cancelled.wait(5), "the run went on after the client left"
+    deadline = time.monotonic() + 5
+    while disconnected() != before + 1:  # counted once the handler has unwound
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
 def test_agent_tool_details_and_execution(client: httpx.Client) -> None:
     details = client.get("/api/agents/weather/tools/weather").json()
     assert details["id"] == "weather"

@@ -12,7 +12,7 @@ from mastra.errors import MastraError
 from mastra.server._auth import check_owner
 from mastra.server._errors import ApiError, JSONResponse
 from mastra.server._redact import redactor_of
-from mastra.server._routing import ApiRoute, path_param, within
+from mastra.server._routing import ApiRoute, cancelled_on_disconnect, path_param, within
 from mastra.server._schemas import GenerateBody, ToolExecuteBody, parse_body
 from mastra.server._sse import AgentEventStream
 from mastra.server._state import ServerState, model_labels, state_of
@@ -47,7 +47,8 @@ async def get_agent(request: Request) -> Response:
 
 
 async def generate(request: Request) -> Response:
-    """``POST /api/agents/{agentId}/generate``: runs the agent to its answer."""
+    """``POST /api/agents/{agentId}/generate``: runs the agent to its answer (cancelled,
+    model request and tools with it, if the client disconnects first)."""
     state = state_of(request)
     agent = _agent(state, request)
     body = await parse_body(request, GenerateBody)
@@ -55,9 +56,8 @@ async def generate(request: Request) -> Response:
     _check_memory_owner(request, agent, options)
     labels = model_labels(agent)
     try:
-        result: AgentResult[Any] = await within(
-            agent.generate(prompt_of(body), **options), state.config.request_timeout
-        )
+        run = within(agent.generate(prompt_of(body), **options), state.config.request_timeout)
+        result: AgentResult[Any] = await cancelled_on_disconnect(request, run)
     except TimeoutError:
         state.metrics.record_failure(agent.name, labels, "timeout")
         raise ApiError(503, f"agent {agent.name!r} did not answer in time") from None

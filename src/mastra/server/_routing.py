@@ -12,10 +12,19 @@ from typing import TypeVar
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive
 
 from mastra.server._errors import ApiError
 
-__all__ = ["ApiRoute", "Endpoint", "path_param", "within"]
+__all__ = [
+    "ApiRoute",
+    "ClientDisconnected",
+    "Endpoint",
+    "cancelled_on_disconnect",
+    "path_param",
+    "wait_disconnect",
+    "within",
+]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
@@ -68,3 +77,54 @@ async def within(work: Awaitable[T], seconds: float) -> T:
         return await asyncio.wait_for(work, seconds)
     except asyncio.TimeoutError:  # pragma: no cover
         raise TimeoutError(f"no answer within {seconds} s") from None
+
+
+class ClientDisconnected(ApiError):
+    """The client closed the connection before the answer (status 499, as nginx logs
+    it: the response is never delivered, but metrics and the access log show it)."""
+
+    code = "cancelled"
+
+    def __init__(self) -> None:
+        super().__init__(499, "the client closed the request")
+
+
+async def wait_disconnect(receive: Receive) -> None:
+    """Returns when the client has disconnected (the request body already read)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def cancelled_on_disconnect(request: Request, work: Awaitable[T]) -> T:
+    """Awaits ``work`` in this task and cancels it if the client disconnects first, so
+    that a run nobody waits for stops, and its upstream request with it. Call it once
+    the body has been read: the disconnect is then the next message.
+
+    Raises:
+        ClientDisconnected: The client went away; ``work`` was cancelled.
+    """
+    task = asyncio.current_task()
+    finished = False
+    gone = asyncio.ensure_future(wait_disconnect(request.receive))
+
+    def on_gone(future: asyncio.Future[None]) -> None:
+        if future.cancelled() or future.exception() is not None or finished:
+            return
+        if task is not None:
+            task.cancel()
+
+    gone.add_done_callback(on_gone)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not gone.done() or gone.cancelled() or gone.exception() is not None:
+            raise  # cancelled by someone else (shutdown...)
+        uncancel = getattr(task, "uncancel", None)
+        if uncancel is not None:  # the cancel was ours: the task goes on to answer
+            uncancel()
+        raise ClientDisconnected() from None
+    finally:
+        finished = True
+        gone.cancel()

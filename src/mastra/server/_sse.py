@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from mastra.agent import AgentStream, Chunk
 from mastra.server._metrics import ServerMetrics
 from mastra.server._redact import StreamRedactor
+from mastra.server._routing import wait_disconnect
 from mastra.server._state import Lifecycle
 from mastra.streaming import encode_sse
 from mastra.workflows import WorkflowStream
@@ -63,7 +64,7 @@ class _EventStream(Response):
 
     async def _race(self, receive: Receive, send: Send) -> str:
         pump = asyncio.ensure_future(self._pump(send))
-        gone = asyncio.ensure_future(_wait_disconnect(receive))
+        gone = asyncio.ensure_future(wait_disconnect(receive))
         abort = asyncio.ensure_future(self._lifecycle.aborted.wait())
         try:
             done, _ = await asyncio.wait({pump, gone, abort}, return_when=asyncio.FIRST_COMPLETED)
@@ -219,10 +220,3 @@ class WorkflowEventStream(_EventStream):
     def _error(self, message: str, code: str) -> dict[str, Any]:
         payload = {"error": message, "code": code}
         return {"type": "error", "runId": self._run_id, "from": "WORKFLOW", "payload": payload}
-
-
-async def _wait_disconnect(receive: Receive) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return

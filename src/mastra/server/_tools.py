@@ -12,7 +12,13 @@ from starlette.responses import Response
 
 from mastra.errors import ToolError
 from mastra.server._errors import ApiError, JSONResponse
-from mastra.server._routing import ApiRoute, path_param, within
+from mastra.server._routing import (
+    ApiRoute,
+    ClientDisconnected,
+    cancelled_on_disconnect,
+    path_param,
+    within,
+)
 from mastra.server._schemas import ToolExecuteBody, parse_body
 from mastra.server._state import ServerState, state_of
 from mastra.server._wire import tool_json
@@ -58,10 +64,14 @@ async def execute_tool(
     if body.request_context:
         ctx.metadata["requestContext"] = body.request_context
     try:
-        text = await within(tool.run(body.data, ctx), state.config.request_timeout)
+        run = within(tool.run(body.data, ctx), state.config.request_timeout)
+        text = await cancelled_on_disconnect(request, run)
     except TimeoutError:
         state.metrics.tool_calls.labels(tool.id, "error").inc()
         raise ApiError(503, f"tool {tool.id!r} did not finish in time") from None
+    except ClientDisconnected:
+        state.metrics.tool_calls.labels(tool.id, "cancelled").inc()
+        raise
     except ToolError:
         state.metrics.tool_calls.labels(tool.id, "error").inc()
         raise
