@@ -135,6 +135,16 @@ def test_openapi_document_describes_the_routes(client: httpx.Client) -> None:
     assert "/api/vector/{vectorName}/query" in document["paths"]
     assert client.get("/swagger-ui").status_code == 200
 
+    def query(path: str, method: str) -> dict[str, bool]:
+        parameters = document["paths"][path][method]["parameters"]
+        return {p["name"]: p["required"] for p in parameters if p["in"] == "query"}
+
+    threads = query("/api/memory/threads", "get")
+    assert threads == {"agentId": True, "resourceId": False, "page": False, "perPage": False}
+    assert query("/api/workflows/{workflowId}/start-async", "post") == {"runId": True}
+    assert "fromDate" in query("/api/workflows/{workflowId}/runs", "get")
+    assert query("/api/audit", "get") == {"principal": False, "limit": False, "offset": False}
+
 
 def test_cors_defaults_to_any_origin(client: httpx.Client) -> None:
     response = client.options(

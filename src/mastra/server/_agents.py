@@ -152,5 +152,6 @@ def agent_routes() -> list[ApiRoute]:
             ToolExecuteBody,
             "agents",
             bounded=True,
+            query=("runId",),
         ),
     ]

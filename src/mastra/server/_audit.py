@@ -84,4 +84,7 @@ async def list_audit(request: Request) -> Response:
 
 def audit_routes() -> list[ApiRoute]:
     """The audit route (admins only)."""
-    return [ApiRoute("GET", "/api/audit", list_audit, "admin", "The audit log", tag="ops")]
+    query = ("principal", "limit", "offset")
+    return [
+        ApiRoute("GET", "/api/audit", list_audit, "admin", "The audit log", tag="ops", query=query)
+    ]

@@ -15,7 +15,7 @@ from mastra.memory import Memory
 from mastra.server._auth import check_owner
 from mastra.server._errors import ApiError, JSONResponse
 from mastra.server._memory_wire import messages_json, stored_from_wire, thread_json
-from mastra.server._routing import ApiRoute, path_param
+from mastra.server._routing import ApiRoute, path_param, with_query
 from mastra.server._schemas import RequestBody, parse_body
 from mastra.server._state import state_of
 from mastra.storage import Thread
@@ -255,4 +255,15 @@ def memory_routes() -> list[ApiRoute]:
             SaveMessagesBody,
         ),
     ]
-    return [ApiRoute(m, p, e, perm, s, body, "memory") for m, p, e, perm, s, body in routes]
+    listed = [
+        ApiRoute(m, p, e, perm, s, body, "memory", query=("agentId!",))
+        for m, p, e, perm, s, body in routes
+    ]
+    return with_query(
+        listed,
+        {
+            ("GET", base): ("resourceId", "page", "perPage"),
+            ("GET", thread + "/messages"): ("page", "perPage"),
+            ("GET", thread + "/working-memory"): ("resourceId",),
+        },
+    )

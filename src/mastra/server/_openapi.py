@@ -44,6 +44,15 @@ def _operation(route: ApiRoute, refs: dict[Any, Any]) -> dict[str, Any]:
         "parameters": [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _PARAM.findall(route.path)
+        ]
+        + [
+            {
+                "name": name.rstrip("!"),
+                "in": "query",
+                "required": name.endswith("!"),
+                "schema": {"type": "string"},
+            }
+            for name in route.query
         ],
         "responses": {"200": {"description": "OK"}, "default": _ERROR},
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -23,6 +23,7 @@ __all__ = [
     "cancelled_on_disconnect",
     "path_param",
     "wait_disconnect",
+    "with_query",
     "within",
 ]
 
@@ -44,6 +45,8 @@ class ApiRoute:
         tag: The OpenAPI tag.
         bounded: Whether the handler bounds its own work by ``request_timeout`` (to
             answer with a precise error); others are bounded by the router.
+        query: The query parameters it reads, for the OpenAPI document; a name ending
+            in ``!`` is required (``"agentId!"``).
     """
 
     method: str
@@ -54,6 +57,15 @@ class ApiRoute:
     body: type[BaseModel] | None = None
     tag: str = "api"
     bounded: bool = False
+    query: tuple[str, ...] = ()
+
+
+def with_query(
+    routes: list[ApiRoute], query: dict[tuple[str, str], tuple[str, ...]]
+) -> list[ApiRoute]:
+    """``routes``, each given the query parameters ``query`` names for its
+    ``(method, path)``."""
+    return [replace(r, query=r.query + query.get((r.method, r.path), ())) for r in routes]
 
 
 def path_param(request: Request, name: str) -> str:

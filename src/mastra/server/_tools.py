@@ -116,5 +116,6 @@ def tool_routes() -> list[ApiRoute]:
             ToolExecuteBody,
             "tools",
             bounded=True,
+            query=("runId",),
         ),
     ]

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from mastra.errors import WorkflowError
 from mastra.server._errors import ApiError, JSONResponse
 from mastra.server._redact import redactor_of
-from mastra.server._routing import ApiRoute, path_param, within
+from mastra.server._routing import ApiRoute, path_param, with_query, within
 from mastra.server._schemas import CreateRunBody, ResumeBody, StartBody, parse_body
 from mastra.server._sse import WorkflowEventStream
 from mastra.server._state import ServerState, state_of
@@ -279,7 +279,7 @@ def workflow_routes() -> list[ApiRoute]:
     one = base + "/{workflowId}"
     read, execute = "workflows:read", "workflows:execute"
     tag = "workflows"
-    return [
+    routes = [
         ApiRoute("GET", base, list_workflows, read, "List the workflows", tag=tag),
         ApiRoute("GET", one, get_workflow, read, "A workflow", tag=tag),
         ApiRoute("GET", one + "/runs", list_runs, read, "A workflow's runs", tag=tag),
@@ -320,3 +320,17 @@ def workflow_routes() -> list[ApiRoute]:
         ),
         ApiRoute("POST", one + "/runs/{runId}/cancel", cancel_run, execute, "Cancel", tag=tag),
     ]
+    run_id = ("runId!",)
+    page = ("status", "resourceId", "fromDate", "toDate", "page", "perPage", "offset", "limit")
+    return with_query(
+        routes,
+        {
+            ("GET", one + "/runs"): page,
+            ("GET", one + "/runs/{runId}"): ("fields",),
+            ("POST", one + "/create-run"): ("runId",),
+            ("POST", one + "/start-async"): run_id,
+            ("POST", one + "/stream"): run_id,
+            ("POST", one + "/resume-async"): run_id,
+            ("POST", one + "/resume-stream"): run_id,
+        },
+    )
