@@ -86,6 +86,9 @@ inline MatrixArg as_matrix(py::handle obj, const char* name, bool allow_vector) 
 inline void require_finite_rows(const MatrixView& m, const char* name) {
   const float* p = m.data;
   const std::size_t n = m.size();
+  bool finite = true;  // a pass without an early exit, which the compiler vectorises
+  for (std::size_t i = 0; i < n; ++i) finite &= std::isfinite(p[i]);
+  if (finite) return;
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(p[i])) {
       raise_vector_error(std::string(name) + " row " + std::to_string(i / m.dim) + " holds " +

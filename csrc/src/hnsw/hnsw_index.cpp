@@ -168,16 +168,17 @@ void HnswIndex::Impl::decode(std::uint32_t slot, float* out) const {
 }
 
 hnsw::Query HnswIndex::Impl::prepare(const float* vec, float* buffer) const {
+  // The SIMD norm, as exact_search computes it (a scalar double sum here was a serial
+  // chain of dim dependent adds, a visible share of a query on a small index).
   const std::size_t d = config.dim;
-  double norm_sq = 0.0;
-  for (std::size_t i = 0; i < d; ++i) norm_sq += double(vec[i]) * vec[i];
+  const float norm_sq = simd::active_kernels().norm_sq(vec, d);
   if (config.metric == Metric::cosine) {
-    const float inv = norm_sq > 0.0 ? static_cast<float>(1.0 / std::sqrt(norm_sq)) : 0.0f;
+    const float inv = norm_sq > 0.0f ? static_cast<float>(1.0 / std::sqrt(double(norm_sq))) : 0.0f;
     for (std::size_t i = 0; i < d; ++i) buffer[i] = vec[i] * inv;
   } else {
     std::memcpy(buffer, vec, d * sizeof(float));
   }
-  return hnsw::Query{buffer, static_cast<float>(norm_sq)};
+  return hnsw::Query{buffer, norm_sq};
 }
 
 void HnswIndex::Impl::reserve(std::size_t new_capacity) {
