@@ -86,3 +86,24 @@ async def test_store_queries_answer_the_same_inline_or_not() -> None:
         again = await store.query("docs", query(4), top_k=5, filter={"k": 1})  # inline
         assert first == again
         assert len(first) == 5
+
+
+def test_unfiltered_graph_searches_run_inline_with_the_waiting_vectors() -> None:
+    collection = filled(120, HNSWSettings(exact_threshold=20, graph_buffer=100))
+    assert len(collection.hnsw) == 120  # one batch went straight into the graph
+    rng = np.random.default_rng(9)
+    for step in range(6):  # small writes wait for the graph; some replace, some delete
+        ids = [f"w{step}", "v3", f"v{10 + step}"]
+        vectors = rng.standard_normal((3, DIM)).astype(np.float32)
+        collection.upsert(ids, collection.plan_keys(ids), vectors, [{"group": 0}] * 3)
+        collection.delete([f"v{50 + step}"])
+        assert collection.pending
+        for seed in range(3):
+            inline = collection.query_inline(query(seed), 8, None, False, None)
+            assert inline is not None
+            assert inline == collection.query(query(seed), 8, None, False, None)
+            found = collection.query_inline(query(seed), 200, None, False, None)
+            assert found is not None
+            assert len({hit.id for hit in found}) == len(found) == collection.count
+    collection.query(query(0), 5, {"group": 0}, False, None)  # remembered, yet filtered
+    assert collection.query_inline(query(0), 5, {"group": 0}, False, None) is None

@@ -112,6 +112,7 @@ class Collection:
         self._matrix_buffer: npt.NDArray[np.float32] | None = None
         self._keys_buffer: _Ints | None = None
         self.pending: dict[int, None] = {}  # keys written but not yet in the graph
+        self._pending_rows: _Ints | None = None  # their rows, built at need
         self.ids: list[str] = []
         self.metas: list[dict[str, Any]] = []
         self.row_of_id: dict[str, int] = {}
@@ -172,6 +173,7 @@ class Collection:
             self._fields.clear()
             self._matrix_buffer = self._keys_buffer = None
             self.pending.clear()
+            self._pending_rows = None
 
     def _make_writable(self) -> None:
         if not self.matrix.flags.writeable:
@@ -218,6 +220,7 @@ class Collection:
         """Applies an upsert whose keys came from :meth:`plan_keys`."""
         with self.lock:
             self._make_writable()
+            self._pending_rows = None
             new_rows = [n for n, i in enumerate(ids) if i not in self.row_of_id]
             for n, i in enumerate(ids):
                 row = self.row_of_id.get(i)
@@ -278,6 +281,7 @@ class Collection:
             if not self.pending:
                 return
             self._make_writable()
+            self._pending_rows = None
             keys = np.fromiter(self.pending, dtype=np.int64, count=len(self.pending))
             rows = [self.row_of_key[k] for k in self.pending]
             self.hnsw.add(keys, self.matrix[rows])
@@ -288,6 +292,7 @@ class Collection:
         with self.lock:
             if any(i in self.row_of_id for i in ids):
                 self._make_writable()
+                self._pending_rows = None
             removed: list[int] = []
             for i in dict.fromkeys(ids):
                 row = self.row_of_id.pop(i, None)
@@ -404,10 +409,12 @@ class Collection:
         """:meth:`query` when it is small enough to answer on the calling thread at
         once, else None (then run :meth:`query` on a worker thread).
 
-        Small enough: an exact search of at most ``INLINE_WORK`` numbers, over the
-        whole collection or a filter's remembered matches, with no writer holding the
-        collection. Handing such a search to a worker thread costs more than the
-        search, and under load a thread hop is what makes the slow tail.
+        Small enough, with no writer holding the collection: an exact search of at
+        most ``INLINE_WORK`` numbers over the whole collection or a filter's
+        remembered matches, or an unfiltered graph search whose beam (``ef x m``
+        vectors) and waiting vectors are as small. Handing such a search to a worker
+        thread costs more than the search, and under load a thread hop is what makes
+        the slow tail.
         """
         if not self.lock.acquire(blocking=False):
             return None
@@ -417,8 +424,17 @@ class Collection:
                 matches = self._allowed(filter, scan=False)
                 if matches is None and compile_filter(filter) is not None:
                     return None  # a filter seen the first time: its scan may be long
+            if matches is not None and len(matches.keys) == self.count:
+                matches = None  # the filter keeps every vector
             size = self.count if matches is None else len(matches.keys)
-            if size > self.settings.exact_threshold or size * self.dimension > INLINE_WORK:
+            if size > self.settings.exact_threshold:
+                # A graph search costs about the same at any size; the vectors
+                # waiting for the graph are searched exactly beside it.
+                beam = max(self.settings.ef_search, top_k) * self.settings.m
+                waiting = len(self.pending)
+                if matches is not None or max(beam, waiting) * self.dimension > INLINE_WORK:
+                    return None
+            elif size * self.dimension > INLINE_WORK:
                 return None
             return self._search(query, top_k, matches, include_vector, min_score)
         finally:
@@ -463,14 +479,13 @@ class Collection:
         keep = keys >= 0
         rows = np.asarray([self.row_of_key[key] for key in keys[keep].tolist()], dtype=np.int64)
         distances = distances[keep]
-        waiting = np.asarray(
-            [
-                self.row_of_key[key]
-                for key in self.pending
-                if matches is None or key in matches.keys
-            ],
-            dtype=np.int64,
-        )
+        if matches is None:
+            waiting = self._waiting_rows()
+        else:
+            waiting = np.asarray(
+                [self.row_of_key[key] for key in self.pending if key in matches.keys],
+                dtype=np.int64,
+            )
         if len(waiting):
             near, far = exact_search(query, self.matrix[waiting], min(k, len(waiting)), self.metric)
             rows = np.concatenate([rows, waiting[near]])
@@ -478,6 +493,16 @@ class Collection:
             order = np.argsort(distances, kind="stable")[:k]
             rows, distances = rows[order], distances[order]
         return rows, distances
+
+    def _waiting_rows(self) -> _Ints:
+        """The rows of the vectors waiting for the graph (kept until the next write)."""
+        if self._pending_rows is None:
+            self._pending_rows = np.fromiter(
+                (self.row_of_key[key] for key in self.pending),
+                dtype=np.int64,
+                count=len(self.pending),
+            )
+        return self._pending_rows
 
     def _results(
         self,
