@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mastra.server._app import api_routes, create_app
     from mastra.server._auth import PERMISSIONS, ROLES, Principal, hash_api_key
-    from mastra.server._config import ApiKeyConfig, ServerConfig, load_config
+    from mastra.server._config import AgentSettings, ApiKeyConfig, ServerConfig, load_config
     from mastra.server._errors import ApiError
     from mastra.server._routing import ApiRoute
     from mastra.server._serve import default_mastra, load_target, serve
@@ -34,6 +34,7 @@ _HOMES = {
     "ROLES": "_auth",
     "Principal": "_auth",
     "hash_api_key": "_auth",
+    "AgentSettings": "_config",
     "ApiKeyConfig": "_config",
     "ServerConfig": "_config",
     "load_config": "_config",
@@ -59,6 +60,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "PERMISSIONS",
     "ROLES",
+    "AgentSettings",
     "ApiError",
     "ApiKeyConfig",
     "ApiRoute",

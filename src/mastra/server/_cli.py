@@ -34,6 +34,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         from mastra.server._config import load_config
         from mastra.server._logging import configure_logging
+        from mastra.server._reload import check_config
         from mastra.server._serve import app_for, serve
     except ImportError as exc:
         print(f"mastra serve needs the server extra (pip install 'mastra[server]'): {exc}")
@@ -47,6 +48,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config, **overrides)
         mastra = app_for(args.target, config)
+        check_config(mastra, config)
     except ConfigError as exc:
         print(f"mastra serve: {exc.message}")
         return 2

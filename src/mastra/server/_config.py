@@ -35,6 +35,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 __all__ = [
+    "AgentSettings",
     "ApiKeyConfig",
     "CacheConfig",
     "ServerConfig",
@@ -68,6 +69,29 @@ class ApiKeyConfig(BaseModel):
     roles: list[str] = Field(default_factory=lambda: ["reader"])
     not_before: datetime | None = None
     expires_at: datetime | None = None
+
+
+class AgentSettings(BaseModel):
+    """Settings of one served agent (``[agents.<name>]`` in the settings file), laid over
+    those its code gives it and applied again on every reload.
+
+    Attributes:
+        temperature: The sampling temperature of its model calls.
+        max_tokens: The most tokens each model call may generate.
+        top_p: The nucleus-sampling mass of its model calls.
+        max_steps: The most model calls of one run.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    max_steps: int | None = Field(default=None, ge=1)
+
+    def model_settings(self) -> dict[str, Any]:
+        """The settings given, as an agent's ``model_settings``."""
+        return self.model_dump(exclude_none=True, exclude={"max_steps"})
 
 
 _POSTGRES = ("postgresql://", "postgres://")
@@ -206,6 +230,8 @@ class ServerConfig(BaseSettings):
             ``MASTRA_STORAGE__URL``...).
         vectors: The vector store built for an app without one (``[vectors]``).
         cache: The cache tiers and the shared rate limits (``[cache]``).
+        agents: Model settings per agent name (``[agents.<name>]``), reloadable; a
+            name the app does not serve is refused.
     """
 
     model_config = SettingsConfigDict(
@@ -242,6 +268,7 @@ class ServerConfig(BaseSettings):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     vectors: VectorsConfig = Field(default_factory=VectorsConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    agents: dict[str, AgentSettings] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -331,9 +358,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     server = data.get("server", data)
     if not isinstance(server, dict):
         raise ConfigError(f"config file {str(path)!r}: [server] must be a table", path=str(path))
-    if server is not data:  # top-level [storage], [vectors], [cache] tables beside [server]
+    if server is not data:  # top-level [storage], [vectors], [cache], [agents.*] beside [server]
         server = {**{k: data[k] for k in _SECTIONS if k in data}, **server}
     return server
 
 
-_SECTIONS = ("storage", "vectors", "cache")
+_SECTIONS = ("storage", "vectors", "cache", "agents")

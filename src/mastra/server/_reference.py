@@ -141,10 +141,14 @@ def config_reference() -> str:
         "",
     ]
     out += _table(ServerConfig, "MASTRA_", skip=_SECTIONS)
-    api_keys = fields["api_keys"].annotation
-    entry = getattr(api_keys, "__args__", (None,))[0]
-    if isinstance(entry, type) and issubclass(entry, BaseModel):
-        out += ["", "### Each of `api_keys`", "", *_table(entry, None)]
+    for name, heading in (
+        ("api_keys", "### Each of `api_keys`"),
+        ("agents", "## `[agents.<name>]`"),
+    ):
+        entry = getattr(fields[name].annotation, "__args__", (None,))[-1]
+        if isinstance(entry, type) and issubclass(entry, BaseModel):
+            summary = inspect.cleandoc(entry.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+            out += ["", heading, "", summary.replace("``", "`"), "", *_table(entry, None)]
     for section in _SECTIONS:
         model = fields[section].annotation
         if not (isinstance(model, type) and issubclass(model, BaseModel)):

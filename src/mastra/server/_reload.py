@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mastra._mastra import Mastra
+from mastra.agent import Agent
 from mastra.errors import ConfigError
 from mastra.server._auth import Authenticator, RateLimiter
 from mastra.server._backends import SharedLimit, redis_of
 from mastra.server._config import ServerConfig, load_config
 from mastra.server._state import ServerState
 
-__all__ = ["RESTART_FIELDS", "ConfigReloader", "apply_config"]
+__all__ = ["RESTART_FIELDS", "ConfigReloader", "agent_settings", "apply_config", "check_config"]
 
 logger = logging.getLogger("mastra.server")
 
@@ -22,9 +25,55 @@ RESTART_FIELDS = ("host", "port", "storage", "vectors", "cache")
 """Settings a running server cannot change: a reload reports them and keeps the old."""
 
 
+def agent_settings(
+    agents: Mapping[str, Agent],
+    defaults: dict[str, tuple[dict[str, Any], int]],
+    config: ServerConfig,
+) -> list[tuple[Agent, dict[str, Any], int]]:
+    """Each agent with the model settings and step limit ``config`` gives it: its
+    code's own (kept in ``defaults`` at the first call) overlaid with ``config.agents``.
+
+    Raises:
+        ConfigError: ``config.agents`` names an agent the app does not serve.
+    """
+    unknown = sorted(set(config.agents) - set(agents))
+    if unknown:
+        names = ", ".join(repr(n) for n in unknown)
+        raise ConfigError(
+            f"invalid server config: agents: no agent named {names} (served: {sorted(agents)})"
+        )
+    planned = []
+    for name, agent in agents.items():
+        settings, steps = defaults.setdefault(name, (dict(agent.model_settings), agent.max_steps))
+        chosen = config.agents.get(name)
+        if chosen is not None:
+            settings = {**settings, **chosen.model_settings()}
+            steps = chosen.max_steps if chosen.max_steps is not None else steps
+        planned.append((agent, dict(settings), steps))
+    return planned
+
+
+def check_config(mastra: Mastra, config: ServerConfig) -> None:
+    """Checks that ``config`` fits the app to serve, before serving it.
+
+    Raises:
+        ConfigError: ``config.agents`` names an agent the app does not serve.
+    """
+    agent_settings(mastra.agents, {}, config)
+
+
 def apply_config(state: ServerState, config: ServerConfig) -> None:
     """Makes ``config`` the server's settings: auth keys and roles, rate limits, CORS,
-    body limit, timeouts, drain timeout and log level take effect at once."""
+    body limit, timeouts, drain timeout, log level and the agents' model settings take
+    effect at once.
+
+    Raises:
+        ConfigError: The settings do not fit the app (checked before anything changes).
+    """
+    planned = agent_settings(state.mastra.agents, state.agent_defaults, config)
+    for agent, settings, steps in planned:
+        agent.model_settings = settings
+        agent.max_steps = steps
     credentials = bool(config.api_keys) or any(
         key is not None for key in (config.jwt_secret, config.jwt_public_key, config.jwt_jwks_file)
     )
@@ -88,7 +137,11 @@ class ConfigReloader:
         if changed:
             logger.warning("config reload: %s need a restart; unchanged", ", ".join(changed))
             new = new.model_copy(update=kept)
-        apply_config(self.state, new)
+        try:
+            apply_config(self.state, new)
+        except ConfigError as exc:  # checked before anything changed
+            logger.error("config reload rejected, keeping the current settings: %s", exc)
+            return False
         logger.info("config reloaded from %s", self.path)
         return True
 

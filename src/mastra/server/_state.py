@@ -72,6 +72,8 @@ class ServerState:
         redactor: The streams' redactor, built at the first stream (``None``: not yet,
             or ``stream_redaction`` is off); a reload resets it.
         route_templates: The path template of each endpoint (for metrics).
+        agent_defaults: Each agent's own model settings and step limit, kept when the
+            settings first change them (``agents`` settings overlay these).
         workflow_runs: The runs created, starting or resuming in this server, by
             ``(workflow id, run id)`` (those at rest live in the workflow's storage).
     """
@@ -87,6 +89,7 @@ class ServerState:
     redis: RedisCache | None = None
     redactor: StreamRedactor | None = None
     route_templates: dict[Any, str] = field(default_factory=dict)
+    agent_defaults: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
     workflow_runs: dict[tuple[str, str], Run] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
