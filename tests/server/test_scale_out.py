@@ -215,51 +215,107 @@ def postgres_stopped() -> Iterator[None]:
         postgres_ctl("start")
 
 
-@needs_postgres_ctl
-def test_a_server_rides_out_a_postgres_restart_under_load_losing_no_write(
-    launch: Launch, shared_env: dict[str, str]
-) -> None:
-    process, url = launch(env={**shared_env, "MASTRA_RATE_LIMIT": "0"})
-    thread = {"resourceId": "ada", "threadId": "t-load", "title": "under load"}
-    assert httpx.post(url + "/api/memory/threads?agentId=guide", json=thread).status_code == 200
-    acknowledged: list[str] = []
-    refused: list[int] = []
-    stop = threading.Event()
+class WriteLoad:
+    """Writers saving one message per request, each to the server of its turn, until
+    stopped; keeps the ids acknowledged (200) and the statuses of the others."""
 
-    def writer(w: int) -> None:
-        with httpx.Client(base_url=url, timeout=30) as client:
+    def __init__(self, urls: list[str], writers: int) -> None:
+        self.urls = urls
+        self.acknowledged: list[str] = []
+        self.refused: list[int] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.write, args=(w,)) for w in range(writers)]
+
+    def write(self, w: int) -> None:
+        clients = [httpx.Client(base_url=url, timeout=30) for url in self.urls]
+        try:
             i = 0
-            while not stop.is_set():
+            while not self.stop.is_set():
                 message = {"id": f"m-{w}-{i}", "threadId": "t-load", "role": "user"}
                 message["content"] = f"message {i} of writer {w}"
+                client = clients[(w + i) % len(clients)]
                 i += 1
                 got = client.post(
                     "/api/memory/save-messages?agentId=guide", json={"messages": [message]}
                 )
                 if got.status_code == 200:
-                    acknowledged.append(message["id"])
+                    self.acknowledged.append(message["id"])
                 else:
-                    refused.append(got.status_code)
+                    self.refused.append(got.status_code)
                     time.sleep(0.05)
+        finally:
+            for client in clients:
+                client.close()
 
-    writers = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
-    for t in writers:
-        t.start()
-    try:
+    def __enter__(self) -> WriteLoad:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=60)
+
+    def check(self, url: str, before: int) -> None:
+        """Writes went on after the restarts, were refused only as retriable (503), and
+        every acknowledged one is stored."""
+        assert before > 0
+        assert len(self.acknowledged) > before, "no write succeeded after the restart"
+        assert set(self.refused) <= {503}, self.refused
+        stored: set[str] = set()
+        for page in range(1000):
+            got = httpx.get(
+                url + "/api/memory/threads/t-load/messages",
+                params={"agentId": "guide", "perPage": 10_000, "page": page},
+                timeout=30,
+            )
+            assert got.status_code == 200, got.text
+            stored |= {m["id"] for m in got.json()["messages"]}
+            if not got.json()["hasMore"]:
+                break
+        assert set(self.acknowledged) <= stored, set(self.acknowledged) - stored
+
+
+def _start_load_thread(url: str) -> None:
+    thread = {"resourceId": "ada", "threadId": "t-load", "title": "under load"}
+    created = httpx.post(url + "/api/memory/threads?agentId=guide", json=thread, timeout=10)
+    assert created.status_code == 200, created.text
+
+
+@needs_postgres_ctl
+def test_a_server_rides_out_a_postgres_restart_under_load_losing_no_write(
+    launch: Launch, shared_env: dict[str, str]
+) -> None:
+    process, url = launch(env={**shared_env, "MASTRA_RATE_LIMIT": "0"})
+    _start_load_thread(url)
+    with WriteLoad([url], writers=3) as load:
         time.sleep(0.5)
         with postgres_stopped():
-            before = len(acknowledged)
+            before = len(load.acknowledged)
             time.sleep(0.3)
         time.sleep(1.5)
-    finally:
-        stop.set()
-        for t in writers:
-            t.join(timeout=60)
-    assert before > 0
-    assert len(acknowledged) > before, "no write succeeded after the restart"
-    assert set(refused) <= {503}, refused  # retriable, and only while the server was down
+    load.check(url, before)
     assert process.poll() is None  # the same process: it recovered by itself
-    listed = httpx.get(url + "/api/memory/threads/t-load/messages?agentId=guide&perPage=10000")
-    assert listed.status_code == 200, listed.text
-    stored = {m["id"] for m in listed.json()["messages"]}
-    assert set(acknowledged) <= stored, set(acknowledged) - stored
+
+
+@pytest.mark.slow
+@needs_postgres_ctl
+def test_two_servers_ride_out_repeated_postgres_restarts_losing_no_write(
+    launch: Launch, shared_env: dict[str, str]
+) -> None:
+    env = {**shared_env, "MASTRA_RATE_LIMIT": "0"}
+    first, one = launch("--workers", "2", env=env)
+    second, two = launch(env=env)
+    _start_load_thread(one)
+    with WriteLoad([one, two], writers=8) as load:
+        time.sleep(2.0)
+        before = len(load.acknowledged)
+        for outage in (0.2, 1.0, 3.0):
+            with postgres_stopped():
+                time.sleep(outage)
+            time.sleep(3.0)
+    load.check(two, before)
+    print(f"{len(load.acknowledged)} writes acknowledged, {len(load.refused)} refused (503)")
+    assert first.poll() is None
+    assert second.poll() is None
