@@ -49,3 +49,18 @@ def test_without_it_the_log_would_grow(tmp_path: Path) -> None:
     write_megabytes(conn, None, 12)
     assert os.stat(str(path) + "-wal").st_size > 11 * 1024 * 1024
     conn.close()
+
+
+def test_by_default_the_log_starts_over_only_past_16_mib(tmp_path: Path) -> None:
+    # Each start over syncs the log's header inside a commit: the default keeps that
+    # to once every 16 MiB of commits.
+    path = tmp_path / "db.sqlite"
+    conn = open_db(path)
+    wal = WalCheckpointer(str(path))
+    wal.attach(conn)
+    write_megabytes(conn, wal, 14)
+    assert wal.checkpoints == 0
+    write_megabytes(conn, wal, 4)
+    wal.close()
+    assert wal.checkpoints >= 1
+    conn.close()
