@@ -13,17 +13,18 @@ a stream.
 Two workers against one, on one PostgreSQL + Redis (``source ci/services.sh`` starts
 them and exports their URLs; each run gets a schema of its own, dropped afterwards)::
 
-    python -m benchmarks.server.run --shared --compare-workers 1,2 \
-        --scenarios offline,memo --duration 15 --connections 64
+    python -m benchmarks.server.run --shared --compare-workers 1,2,1,2,1,2 \
+        --scenarios offline,memo --duration 10 --connections 64 --no-access-log
 
 ``--shared`` gives the server ``storage.url`` (PostgreSQL), ``cache.l2`` (Redis) and a
 rate limit too generous to refuse anything, so every request takes a token from the
 bucket in Redis; scenario ``memo`` is a generate whose memory reads a thread's last
 messages from PostgreSQL and appends two (threads picked at random among 1,000). One
 worker is pinned to core 0 and wrk to core 1; N workers get cores 0..N-1, wrk stays on
-core 1. The summary prints each worker count's requests/s and p99, and the ratio to
-one worker; the server's CPU time per request (summed over its processes) tells what
-it costs apart from the load generator's share of the cores.
+core 1. Runs alternate so load that comes and goes on a shared machine falls on both
+counts alike; the summary prints each count's median requests/s and p99 over its runs,
+and the ratio to one worker. The server's CPU time per request (summed over its
+processes) tells what it costs apart from the load generator's share of the cores.
 
 Soak (plain generates for ten minutes, RSS sampled every 10 s)::
 
@@ -40,6 +41,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -239,17 +241,21 @@ def _measure(
     return results
 
 
-def _compare(rows: dict[int, list[dict[str, object]]]) -> None:
-    """One line per scenario and worker count: requests/s, p99, ratio to the first."""
+def _compare(rows: dict[int, list[list[dict[str, object]]]]) -> None:
+    """One line per scenario and worker count: the median requests/s and p99 over that
+    count's runs, and the ratio of its requests/s to the smallest count's."""
     counts = sorted(rows)
-    for i, result in enumerate(rows[counts[0]]):
-        base = float(result["rps"])  # type: ignore[arg-type]
+
+    def median(n: int, i: int, key: str) -> float:
+        return statistics.median(float(run[i][key]) for run in rows[n])  # type: ignore[arg-type]
+
+    for i, result in enumerate(rows[counts[0]][0]):
+        base = median(counts[0], i, "rps")
         for n in counts:
-            row = rows[n][i]
-            rps = float(row["rps"])  # type: ignore[arg-type]
-            summary = {"compare": row["scenario"], "workers": n, "rps": rps}
-            summary |= {"p99_ms": row["p99_ms"], "x_first": round(rps / base, 2)}
-            print(json.dumps(summary), flush=True)
+            rps = median(n, i, "rps")
+            summary = {"compare": result["scenario"], "workers": n, "runs": len(rows[n])}
+            summary |= {"rps": rps, "p99_ms": median(n, i, "p99_ms")}
+            print(json.dumps({**summary, "x_first": round(rps / base, 2)}), flush=True)
 
 
 def main() -> None:
@@ -261,12 +267,14 @@ def main() -> None:
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--soak", type=float, default=0, help="minutes of plain generates")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
-    parser.add_argument("--compare-workers", default="", help="e.g. 1,2: a run for each")
+    parser.add_argument(
+        "--compare-workers", default="", help="e.g. 1,2,1,2: a run for each, medians compared"
+    )
     parser.add_argument("--shared", action="store_true", help="on PostgreSQL + Redis")
     args = parser.parse_args()
     counts = [int(n) for n in args.compare_workers.split(",") if n] or [args.workers]
     llm, llm_url = _start_llm()
-    rows: dict[int, list[dict[str, object]]] = {}
+    rows: dict[int, list[list[dict[str, object]]]] = {}
     try:
         for workers in counts:
             with _shared_backends(args.shared) as extra:
@@ -278,13 +286,13 @@ def main() -> None:
                         return
                     print(json.dumps({"workers": workers, **({"shared": True} if extra else {})}))
                     scenarios = args.scenarios.split(",")
-                    rows[workers] = _measure(
-                        url, server.pid, scenarios, args.duration, args.connections
+                    rows.setdefault(workers, []).append(
+                        _measure(url, server.pid, scenarios, args.duration, args.connections)
                     )
                 finally:
                     server.terminate()
                     server.wait(timeout=30)
-        if len(rows) > 1:
+        if len(counts) > 1:
             _compare(rows)
     finally:
         llm.kill()
