@@ -42,6 +42,11 @@ BURST = 10
 
 @pytest.fixture
 def shared_env() -> Iterator[dict[str, str]]:
+    """The settings of servers sharing a fresh schema and a fresh Redis namespace (both
+    emptied afterwards)."""
+    import redis
+
+    namespace = f"test-{uuid.uuid4().hex[:8]}"
     with fresh_schema() as schema:
         yield {
             "MASTRA_STORAGE__URL": POSTGRES_URL or "",
@@ -49,13 +54,17 @@ def shared_env() -> Iterator[dict[str, str]]:
             "MASTRA_VECTORS__URL": POSTGRES_URL or "",
             "MASTRA_VECTORS__SCHEMA": schema,
             "MASTRA_CACHE__L2": REDIS_URL or "",
-            "MASTRA_CACHE__NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
+            "MASTRA_CACHE__NAMESPACE": namespace,
             # 1 token per 20 s: no refill worth counting while the test runs.
             "MASTRA_RATE_LIMIT": "0.05",
             "MASTRA_RATE_BURST": str(BURST),
             "MASTRA_MODEL": "",
             "MASTRA_LOG_REQUESTS": "false",
         }
+    with redis.Redis.from_url(REDIS_URL or "") as client:
+        keys = list(client.scan_iter(f"{namespace}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 def test_two_servers_share_threads_and_one_rate_limit(
