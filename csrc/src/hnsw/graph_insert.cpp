@@ -296,7 +296,7 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
     const std::uint32_t slot = s.take_slot();
     pending[slot] = 1;
     prepare_slot(s, slot, keys[i], s.random_level(), slot < slots_before);
-    s.key_to_slot[keys[i]] = slot;
+    s.key_to_slot.set(keys[i], slot);
     ++s.live;
     rows.push_back(i);
     planned.push_back(slot);

@@ -42,8 +42,11 @@ struct SlotFilter {
   SlotFilter(const HnswIndex::Impl& index, const SearchFilter& f) : s(index), filter(f) {
     if (f.allowed == nullptr) return;
     allowed_slots.assign(s.slots, 0);
+    s.build_key_map();
+    constexpr std::size_t kAhead = 8;  // lookups in flight: each is one likely miss
     for (std::size_t i = 0; i < f.allowed_count; ++i) {
-      const std::uint32_t slot = s.find_slot(f.allowed[i]);
+      if (i + kAhead < f.allowed_count) s.key_to_slot.prefetch(f.allowed[i + kAhead]);
+      const std::uint32_t slot = s.key_to_slot.find(f.allowed[i]);
       if (slot != hnsw::kNone && allowed_slots[slot] == 0) {
         allowed_slots[slot] = 1;
         ++allowed_live;

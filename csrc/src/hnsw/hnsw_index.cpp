@@ -240,15 +240,14 @@ void HnswIndex::Impl::build_key_map() const {
   std::call_once(key_map_built, [this] {
     key_to_slot.reserve(live);
     for (std::size_t s = 0; s < slots; ++s) {
-      if (deleted[s] == 0) key_to_slot.emplace(keys_by_slot[s], static_cast<std::uint32_t>(s));
+      if (deleted[s] == 0) key_to_slot.set(keys_by_slot[s], static_cast<std::uint32_t>(s));
     }
   });
 }
 
 std::uint32_t HnswIndex::Impl::find_slot(std::int64_t key) const {
   build_key_map();
-  const auto it = key_to_slot.find(key);
-  return it == key_to_slot.end() ? hnsw::kNone : it->second;
+  return key_to_slot.find(key);
 }
 
 // ---- HnswIndex ------------------------------------------------------------------
@@ -353,7 +352,7 @@ HnswStats HnswIndex::stats() const {
     }
   }
   st.bytes = st.capacity * (s.block_size + sizeof(std::int64_t) + 2) + upper_bytes +
-             s.key_to_slot.size() * 32;
+             s.key_to_slot.memory_bytes();
   st.unreachable = count_unreachable(s);
   return st;
 }

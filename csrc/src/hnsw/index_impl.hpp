@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../simd/kernels.hpp"
+#include "key_map.hpp"
 #include "mapped_file.hpp"
 #include "mastra/float16.hpp"
 #include "mastra/hnsw_index.hpp"
@@ -30,6 +31,7 @@ namespace mastra {
 namespace hnsw {
 
 constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+static_assert(KeyMap::kMissing == kNone, "a missing key reads as no slot");
 constexpr std::size_t kMaxLevel = 40;
 
 /// A one-byte spin lock guarding one node's links during parallel inserts.
@@ -107,7 +109,7 @@ struct HnswIndex::Impl {
   int max_level = -1;
   std::uint32_t entry = hnsw::kNone;
   std::vector<std::uint32_t> free_slots;
-  mutable std::unordered_map<std::int64_t, std::uint32_t> key_to_slot;
+  mutable hnsw::KeyMap key_to_slot;
   mutable std::once_flag key_map_built;
   std::mt19937_64 rng;
   std::unique_ptr<hnsw::SpinLock[]> node_locks;
