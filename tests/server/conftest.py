@@ -120,6 +120,33 @@ def output(process: subprocess.Popen[bytes]) -> bytes:
     return bytes(collected)
 
 
+def start_server(
+    command: list[str], port: int, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Starts a server process listening on 127.0.0.1:``port`` and waits until it is
+    live; gives the process and its base URL (its output is drained meanwhile)."""
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    _drain(process)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(url + "/health/live", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(output(process).decode())
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def launch() -> Iterator[Launch]:
     started: list[subprocess.Popen[bytes]] = []
@@ -127,27 +154,9 @@ def launch() -> Iterator[Launch]:
     def run(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
         port = free_port()
         command = [sys.executable, "-m", "mastra", "serve", *args, "--port", str(port)]
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, "MASTRA_HOST": "127.0.0.1", **(env or {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        process, url = start_server(command, port, {"MASTRA_HOST": "127.0.0.1", **(env or {})})
         started.append(process)
-        _drain(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/health/live", timeout=1).status_code == 200:
-                    return process, url
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(output(process).decode())
-            time.sleep(0.1)
+        return process, url
 
     yield run
     for process in started:

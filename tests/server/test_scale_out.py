@@ -7,7 +7,6 @@ Redis being killed and restarted (every request still served). Real servers on
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -33,7 +32,7 @@ from conformance.services import (
     postgres_ctl,
 )
 
-from .conftest import ROOT, Launch, _drain, free_port, output
+from .conftest import Launch, free_port, output, start_server
 
 pytestmark = [needs_postgres, needs_redis]
 
@@ -116,27 +115,9 @@ def serve() -> Iterator[Serve]:
         port = free_port()
         command = [sys.executable, "-m", "uvicorn", "--factory", "tests.server.scale_app:create"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        process, url = start_server(command, port, env)
         started.append(process)
-        _drain(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/health/live", timeout=1).status_code == 200:
-                    return url
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(output(process).decode())
-            time.sleep(0.1)
+        return url
 
     yield run
     for process in started:
