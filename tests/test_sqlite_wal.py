@@ -64,3 +64,34 @@ def test_by_default_the_log_starts_over_only_past_16_mib(tmp_path: Path) -> None
     wal.close()
     assert wal.checkpoints >= 1
     conn.close()
+
+
+def test_the_log_length_is_read_from_the_wal_index(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = open_db(path)
+    wal = WalCheckpointer(str(path))
+    wal.attach(conn)
+    write_megabytes(conn, None, 1)
+    # a passive checkpoint reports the log's length in frames as its second column
+    other = sqlite3.connect(path, isolation_level=None)
+    frames = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    assert frames > 256
+    assert wal.log_frames() == frames
+    other.close()
+    wal.close()
+    conn.close()
+
+
+def test_the_log_starts_over_in_place_without_truncating_in_a_commit(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = open_db(path)
+    wal = WalCheckpointer(str(path), pages=256)
+    wal.attach(conn)
+    write_megabytes(conn, wal, 3)
+    frames = wal.log_frames()
+    wal.close()
+    assert wal.checkpoints >= 1
+    # the log started over after a checkpoint: it is short, but its file kept its size
+    assert frames < 256 + 17
+    assert os.stat(str(path) + "-wal").st_size >= 256 * 4096
+    conn.close()

@@ -4,14 +4,15 @@ By default SQLite checkpoints inside the commit that makes the write-ahead log p
 1,000 pages: that commit copies the log into the database and syncs it, tens of
 milliseconds that land on one unlucky caller now and then (the p99 of every write).
 A :class:`WalCheckpointer` switches that off on the writer connection and instead runs
-a passive checkpoint on its own thread and connection once the log has grown past a
+a passive checkpoint on its own thread and connection once the log holds more than a
 threshold: writers and readers go on meanwhile, and the log still stays small.
 
-One cost stays on the commit path: the first commit after a complete checkpoint
-starts the log over and syncs its header (``synchronous=NORMAL`` needs that sync so
-that a power loss cannot mix old and new frames), a few milliseconds on a busy disk.
-The threshold sets how often that happens: at 16 MiB, once every few hundred
-commits of an agent's turn (about 30 kB of log each) instead of once every hundred.
+After a complete checkpoint the next commit starts the log over from its first frame,
+in place. The file is not truncated then (``journal_size_limit`` is left far above the
+threshold): truncating a file whose pages are still being written back takes
+milliseconds on a busy disk, inside the commit. So the file's size does not tell how
+much the log holds; the log's length is read from the header of the WAL index (the
+``-shm`` file, whose layout is part of SQLite's documented file format).
 """
 
 from __future__ import annotations
@@ -19,11 +20,23 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import struct
 import threading
 
 __all__ = ["WalCheckpointer"]
 
 _PAGE_BYTES = 4096
+_FRAME_HEADER_BYTES = 24
+_MX_FRAME = struct.Struct("=I")  # WalIndexHdr.mxFrame: native byte order
+_MX_FRAME_OFFSET = 16
+
+
+def _read_start(fd: int, size: int) -> bytes:
+    """The first ``size`` bytes of a file (``os.pread`` where the platform has it)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, size)
 
 
 class WalCheckpointer:
@@ -31,13 +44,14 @@ class WalCheckpointer:
 
     Args:
         path: The database file.
-        pages: Log size (in 4 KiB pages) past which a checkpoint starts.
+        pages: Log length (in pages) past which a checkpoint starts.
     """
 
     def __init__(self, path: str, pages: int = 4096) -> None:
         self.path = path
-        self._wal = path + "-wal"
-        self._threshold = pages * _PAGE_BYTES
+        self._pages = pages
+        self._frame_bytes = _PAGE_BYTES + _FRAME_HEADER_BYTES
+        self._index_fd: int | None = None
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -46,19 +60,29 @@ class WalCheckpointer:
     def attach(self, conn: sqlite3.Connection) -> None:
         """Stops ``conn`` (the writer) from checkpointing in its commits.
 
-        The log is also truncated whenever it starts over after a complete
-        checkpoint, so that its size on disk tells how much it holds.
+        The log file is truncated only after a transaction made it four times the
+        threshold (a bulk load), not each time the log starts over.
         """
+        page_bytes = conn.execute("PRAGMA page_size").fetchone()[0]
+        self._frame_bytes = page_bytes + _FRAME_HEADER_BYTES
         conn.execute("PRAGMA wal_autocheckpoint = 0")
-        conn.execute("PRAGMA journal_size_limit = 0")
+        conn.execute(f"PRAGMA journal_size_limit = {4 * self._pages * self._frame_bytes}")
+
+    def log_frames(self) -> int:
+        """How many frames the log holds now (0 when there is no WAL index yet)."""
+        try:
+            if self._index_fd is None:
+                self._index_fd = os.open(self.path + "-shm", os.O_RDONLY)
+            header = _read_start(self._index_fd, _MX_FRAME_OFFSET + _MX_FRAME.size)
+        except OSError:
+            return 0
+        if len(header) < _MX_FRAME_OFFSET + _MX_FRAME.size:
+            return 0
+        return int(_MX_FRAME.unpack_from(header, _MX_FRAME_OFFSET)[0])
 
     def committed(self) -> None:
         """Called after a commit: starts a checkpoint when the log has grown enough."""
-        try:
-            size = os.stat(self._wal).st_size
-        except OSError:
-            return
-        if size < self._threshold:
+        if self.log_frames() < self._pages:
             return
         if self._thread is None:
             self._thread = threading.Thread(
@@ -89,3 +113,6 @@ class WalCheckpointer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        if self._index_fd is not None:
+            os.close(self._index_fd)
+            self._index_fd = None
