@@ -47,8 +47,10 @@ py::array pairwise(Metric metric, py::handle a, py::handle b, py::ssize_t thread
   return std::move(out);
 }
 
+using RowArray = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
 py::tuple exact_search(py::handle queries, py::handle vectors, py::ssize_t k,
-                       const std::string& metric, py::ssize_t threads) {
+                       const std::string& metric, py::ssize_t threads, py::handle rows) {
   const Metric parsed = parse_metric(metric);
   if (k <= 0) raise_vector_error("k must be >= 1, got " + std::to_string(k));
   const MatrixArg q = as_matrix(queries, "queries", true);
@@ -62,10 +64,22 @@ py::tuple exact_search(py::handle queries, py::handle vectors, py::ssize_t k,
       q.one_dimensional ? py::array_t<float>(kk) : py::array_t<float>({m, kk});
   std::int64_t* keys_data = keys.mutable_data();
   float* distances_data = distances.mutable_data();
-  run_released(q.view.size() * v.view.rows, n_threads, [&](const ParallelOptions& options) {
-    mastra::exact_search(parsed, q.view, v.view, static_cast<std::size_t>(k), keys_data,
-                         distances_data, options);
-  });
+  if (rows.is_none()) {
+    run_released(q.view.size() * v.view.rows, n_threads, [&](const ParallelOptions& options) {
+      mastra::exact_search(parsed, q.view, v.view, static_cast<std::size_t>(k), keys_data,
+                           distances_data, options);
+    });
+  } else {
+    const RowArray listed = RowArray::ensure(rows);
+    if (!listed || listed.ndim() != 1) {
+      raise_vector_error("rows must be a 1-d sequence of int64 row numbers");
+    }
+    const auto n_rows = static_cast<std::size_t>(listed.size());
+    run_released(q.view.size() * n_rows, n_threads, [&](const ParallelOptions& options) {
+      mastra::exact_search_rows(parsed, q.view, v.view, listed.data(), n_rows,
+                                static_cast<std::size_t>(k), keys_data, distances_data, options);
+    });
+  }
   return py::make_tuple(std::move(keys), std::move(distances));
 }
 
@@ -109,7 +123,8 @@ void bind_distance(py::module_& m) {
       },
       py::arg("a"), py::arg("b"), py::arg("threads") = 0);
   m.def("exact_search", &exact_search, py::arg("queries"), py::arg("vectors"),
-        py::arg("k") = 10, py::arg("metric") = "cosine", py::arg("threads") = 0);
+        py::arg("k") = 10, py::arg("metric") = "cosine", py::arg("threads") = 0,
+        py::arg("rows") = py::none());
   m.def("sum", &sum, py::arg("data"), py::arg("threads") = 0,
         "Sum of a float array read at memory bandwidth (a probe for benchmarks).");
 

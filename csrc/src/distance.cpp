@@ -43,18 +43,21 @@ void check_operands(MatrixView a, MatrixView b, const OperandNames& names) {
   }
 }
 
-/// Throws VectorError naming the first non-finite value of `m`, if any.
-void require_finite(MatrixView m, const char* name) {
-  for (std::size_t r = 0; r < m.rows; ++r) {
-    const float* row = m.row(r);
-    for (std::size_t c = 0; c < m.dim; ++c) {
-      if (!std::isfinite(row[c])) {
-        throw VectorError(std::string(name) + " row " + std::to_string(r) + " holds " +
-                          (std::isnan(row[c]) ? "NaN" : "infinity") + " at index " +
-                          std::to_string(c) + ": remove or replace non-finite values");
-      }
+/// Throws VectorError naming the first non-finite value of row `r` of `m`, if any.
+void require_finite_row(MatrixView m, std::size_t r, const char* name) {
+  const float* row = m.row(r);
+  for (std::size_t c = 0; c < m.dim; ++c) {
+    if (!std::isfinite(row[c])) {
+      throw VectorError(std::string(name) + " row " + std::to_string(r) + " holds " +
+                        (std::isnan(row[c]) ? "NaN" : "infinity") + " at index " +
+                        std::to_string(c) + ": remove or replace non-finite values");
     }
   }
+}
+
+/// Throws VectorError naming the first non-finite value of `m`, if any.
+void require_finite(MatrixView m, const char* name) {
+  for (std::size_t r = 0; r < m.rows; ++r) require_finite_row(m, r, name);
 }
 
 /// Called when a score came out non-finite: blames the input, or reports overflow.
@@ -112,6 +115,18 @@ bool all_finite(const float* values, std::size_t n) noexcept {
   bool ok = true;
   for (std::size_t i = 0; i < n; ++i) ok &= std::isfinite(values[i]);
   return ok;
+}
+
+/// Asks for a row's cache lines ahead of its use (a no-op where unsupported).
+inline void prefetch_row(MatrixView m, std::size_t r) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  const char* p = reinterpret_cast<const char*>(m.row(r));
+  const char* end = p + m.dim * sizeof(float);
+  for (; p < end; p += 64) __builtin_prefetch(p);
+#else
+  (void)m;
+  (void)r;
+#endif
 }
 
 /// The row-scan kernels: scores of one query against rows [begin, begin + n) of b.
@@ -299,6 +314,37 @@ bool search_scan(const simd::KernelTable& kernels, Metric metric, const float* q
   return finite.load();
 }
 
+/// search_scan() over the listed rows only: each is scored in place (no gather copy),
+/// the next ones prefetched while one is scored.
+bool search_scan_rows(const simd::KernelTable& kernels, Metric metric, const float* query,
+                      MatrixView vectors, const std::int64_t* rows, std::size_t n_rows,
+                      TopK& result, const ParallelOptions& options) {
+  constexpr std::size_t kAhead = 4;
+  const QueryScan scan = make_scan(kernels, metric, query, vectors);
+  const std::size_t chunk = 1024;
+  const std::size_t tasks = (n_rows + chunk - 1) / chunk;
+  const std::size_t threads = scan_threads(options.threads, tasks);
+  std::vector<TopK> partial(threads, TopK(result.k()));
+  std::vector<std::vector<float>> buffers(threads);
+  std::atomic<bool> finite{true};
+  parallel_for(tasks, with_threads(options, threads), [&](std::size_t task, std::size_t worker) {
+    std::vector<float>& buf = buffers[worker];
+    buf.resize(chunk);
+    const std::size_t begin = task * chunk;
+    const std::size_t n = std::min(chunk, n_rows - begin);
+    const std::int64_t* listed = rows + begin;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) prefetch_row(vectors, static_cast<std::size_t>(listed[i + kAhead]));
+      scan(static_cast<std::size_t>(listed[i]), 1, buf.data() + i);
+    }
+    if (!all_finite(buf.data(), n)) finite.store(false, std::memory_order_relaxed);
+    scores_to_distances(metric, buf.data(), n);
+    for (std::size_t i = 0; i < n; ++i) partial[worker].push(buf[i], listed[i]);
+  });
+  for (const TopK& p : partial) result.merge(p);
+  return finite.load();
+}
+
 bool search_gemm(const simd::KernelTable& kernels, Metric metric, MatrixView queries,
                  MatrixView vectors, std::vector<TopK>& results, const ParallelOptions& options) {
   const RowNorms q_norms = metric == Metric::inner_product ? RowNorms{} : row_norms(kernels, queries);
@@ -384,6 +430,48 @@ void exact_search(Metric metric, MatrixView queries, MatrixView vectors, std::si
   for (std::size_t q = 0; q < queries.rows; ++q) {
     results[q].write_sorted(keys + q * k, distances + q * k);
   }
+}
+
+void exact_search_rows(Metric metric, MatrixView queries, MatrixView vectors,
+                       const std::int64_t* rows, std::size_t n_rows, std::size_t k,
+                       std::int64_t* keys, float* distances, const ParallelOptions& options) {
+  if (n_rows == 0) throw VectorError("rows is empty: list at least one row to search");
+  for (std::size_t i = 0; i < n_rows; ++i) {
+    if (rows[i] < 0 || static_cast<std::uint64_t>(rows[i]) >= vectors.rows) {
+      throw VectorError("rows[" + std::to_string(i) + "] = " + std::to_string(rows[i]) +
+                        " is not a row of vectors (0.." + std::to_string(vectors.rows) +
+                        "); list row numbers of the matrix searched");
+    }
+  }
+  if (queries.rows != 1) {
+    // Several queries go through the GEMM, which wants the rows side by side.
+    std::vector<float> gathered(n_rows * vectors.dim);
+    for (std::size_t i = 0; i < n_rows; ++i) {
+      const float* row = vectors.row(static_cast<std::size_t>(rows[i]));
+      std::copy(row, row + vectors.dim, gathered.data() + i * vectors.dim);
+    }
+    exact_search(metric, queries, MatrixView{gathered.data(), n_rows, vectors.dim}, k, keys,
+                 distances, options);
+    for (std::size_t i = 0; i < queries.rows * k; ++i) {
+      if (keys[i] >= 0) keys[i] = rows[keys[i]];
+    }
+    return;
+  }
+  const OperandNames names{"queries", "vectors"};
+  check_operands(queries, vectors, names);
+  if (k == 0) throw VectorError("k must be at least 1");
+  require_finite(queries, names.a);
+  TopK result(k);
+  const bool finite = search_scan_rows(simd::active_kernels(), metric, queries.data, vectors,
+                                       rows, n_rows, result, options);
+  if (!finite) {
+    // Blame the listed rows only: the others were not read.
+    for (std::size_t i = 0; i < n_rows; ++i) {
+      require_finite_row(vectors, static_cast<std::size_t>(rows[i]), names.b);
+    }
+    explain_non_finite(queries, queries, names);  // an overflow
+  }
+  result.write_sorted(keys, distances);
 }
 
 double sum(const float* data, std::size_t n, const ParallelOptions& options) {

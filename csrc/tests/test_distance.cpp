@@ -89,6 +89,40 @@ TEST_CASE("exact_search returns the nearest rows, padded") {
   for (std::size_t i = n; i < 600; ++i) CHECK(keys[i] == -1 && std::isinf(dist[i]));
 }
 
+TEST_CASE("exact_search_rows searches the listed rows in place, as a copy of them would") {
+  const std::size_t n = 3000, d = 40, k = 7;
+  const auto x = random_matrix(n, d, 5);
+  const auto q = random_matrix(3, d, 6);
+  std::vector<std::int64_t> rows;
+  for (std::size_t r = n - 1; r < n; r -= 3) rows.push_back(static_cast<std::int64_t>(r));  // unsorted
+  std::vector<float> copy;
+  for (std::int64_t r : rows) copy.insert(copy.end(), x.begin() + r * d, x.begin() + (r + 1) * d);
+  mastra::ParallelOptions options;
+  for (Metric metric : {Metric::cosine, Metric::inner_product, Metric::l2}) {
+    for (std::size_t m : {std::size_t(1), std::size_t(3)}) {
+      std::vector<std::int64_t> keys(m * k), want_keys(m * k);
+      std::vector<float> dist(m * k), want_dist(m * k);
+      mastra::exact_search_rows(metric, {q.data(), m, d}, {x.data(), n, d}, rows.data(), rows.size(),
+                                k, keys.data(), dist.data(), options);
+      mastra::exact_search(metric, {q.data(), m, d}, {copy.data(), rows.size(), d}, k,
+                           want_keys.data(), want_dist.data(), options);
+      for (std::size_t i = 0; i < m * k; ++i) {
+        CHECK(keys[i] == rows[static_cast<std::size_t>(want_keys[i])]);
+        CHECK(std::fabs(dist[i] - want_dist[i]) <= 1e-4f * (1.0f + std::fabs(want_dist[i])));
+      }
+    }
+  }
+  std::int64_t key[1];
+  float dist[1];
+  const std::int64_t outside[] = {0, static_cast<std::int64_t>(n)};
+  CHECK_THROWS_AS(mastra::exact_search_rows(Metric::l2, {q.data(), 1, d}, {x.data(), n, d}, outside,
+                                            2, 1, key, dist, options),
+                  mastra::VectorError);
+  CHECK_THROWS_AS(mastra::exact_search_rows(Metric::l2, {q.data(), 1, d}, {x.data(), n, d}, outside,
+                                            0, 1, key, dist, options),
+                  mastra::VectorError);
+}
+
 TEST_CASE("bad input throws VectorError") {
   std::vector<float> a(8, 1.0f), b(8, 1.0f);
   std::vector<float> out(8);

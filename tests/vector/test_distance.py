@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mastra.errors import VectorError
 from mastra.vector import cosine_similarity, exact_search, inner_product, l2_squared
 
 F32_EPS = float(np.finfo(np.float32).eps)
@@ -189,3 +190,47 @@ def test_inner_product_distance_is_negative_dot() -> None:
     keys, dist = exact_search(np.array([1, 0], dtype=np.float32), x, k=3, metric="ip")
     assert keys.tolist() == [1, 2, 0]
     assert dist.tolist() == [-3.0, -2.0, -1.0]
+
+
+@pytest.mark.parametrize("metric", ["cosine", "ip", "l2"])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 3000),
+    m=st.sampled_from([1, 4]),
+    k=st.integers(1, 30),
+)
+def test_a_row_subset_searches_as_a_copy_of_those_rows(
+    metric: str, seed: int, n: int, m: int, k: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 24)).astype(np.float32)
+    q = rng.standard_normal((m, 24)).astype(np.float32)
+    rows = rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False)
+    keys, dist = exact_search(q, x, k=k, metric=metric, rows=rows)  # type: ignore[arg-type]
+    copy_keys, copy_dist = exact_search(q, x[rows], k=k, metric=metric)  # type: ignore[arg-type]
+    np.testing.assert_allclose(dist, copy_dist, rtol=1e-5, atol=1e-5)
+    found = copy_keys >= 0
+    np.testing.assert_array_equal(keys[~found], -1)
+    assert set(keys[found].tolist()) <= set(rows.tolist())
+    # each key is a listed row at the distance given (keys may differ on exact ties)
+    scores = reference(metric, q, x)
+    true_dist = {"cosine": 1.0 - scores, "ip": -scores, "l2": scores}[metric]
+    for i in range(m):
+        got = keys[i][found[i]]
+        np.testing.assert_allclose(true_dist[i][got], dist[i][found[i]], rtol=1e-4, atol=1e-4)
+
+
+def test_a_row_outside_the_matrix_or_a_nan_in_a_listed_row_is_refused() -> None:
+    x = np.ones((10, 4), dtype=np.float32)
+    q = np.ones(4, dtype=np.float32)
+    with pytest.raises(VectorError, match="not a row of vectors"):
+        exact_search(q, x, k=2, rows=[3, 10])
+    with pytest.raises(VectorError, match="not a row of vectors"):
+        exact_search(q, x, k=2, rows=[-1])
+    with pytest.raises(VectorError, match="rows is empty"):
+        exact_search(q, x, k=2, rows=np.array([], dtype=np.int64))
+    x[7, 2] = np.nan
+    with pytest.raises(VectorError, match="row 7 holds NaN"):
+        exact_search(q, x, k=2, rows=[1, 7])
+    keys, _ = exact_search(q, x, k=2, rows=[1, 2])  # row 7 is not read
+    assert sorted(keys.tolist()) == [1, 2]

@@ -46,6 +46,16 @@ void pairwise(Metric metric, MatrixView a, MatrixView b, float* out,
 void exact_search(Metric metric, MatrixView queries, MatrixView vectors, std::size_t k,
                   std::int64_t* keys, float* distances, const ParallelOptions& options);
 
+/**
+ * exact_search() over a subset of `vectors`: only the rows listed in `rows` (each in
+ * [0, vectors.rows), any order, repeats allowed) are candidates, and the keys written
+ * are those row numbers. Saves copying a filtered subset out of a large matrix.
+ * Throws VectorError for a row out of range or an empty subset.
+ */
+void exact_search_rows(Metric metric, MatrixView queries, MatrixView vectors,
+                       const std::int64_t* rows, std::size_t n_rows, std::size_t k,
+                       std::int64_t* keys, float* distances, const ParallelOptions& options);
+
 /// Sum of all floats, read at full memory bandwidth (a probe for benchmarks and
 /// the self-check in `mastra info`).
 double sum(const float* data, std::size_t n, const ParallelOptions& options);

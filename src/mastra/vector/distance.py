@@ -34,6 +34,9 @@ def cosine_similarity(
         a: One vector ``(d,)`` or a batch ``(m, d)``.
         b: The vectors to compare with, ``(n, d)``.
         threads: Threads for large inputs; 0 uses every core.
+        rows: Search only these row numbers of ``vectors`` (a filtered subset),
+            read in place instead of copied out; the keys returned are row numbers
+            of ``vectors`` all the same.
 
     Returns:
         float32 scores in [-1, 1], shape ``(n,)`` for one vector or ``(m, n)``.
@@ -79,6 +82,7 @@ def exact_search(
     metric: Metric = "cosine",
     *,
     threads: int = 0,
+    rows: npt.ArrayLike | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """The exact ``k`` nearest rows of ``vectors`` for each query, by brute force.
 
@@ -100,7 +104,8 @@ def exact_search(
         distance +inf.
 
     Raises:
-        VectorError: as :func:`cosine_similarity`, or ``k < 1``, or an unknown metric.
+        VectorError: as :func:`cosine_similarity`, or ``k < 1``, an unknown metric,
+            or a row number that is not a row of ``vectors``.
 
     Example:
         >>> import numpy as np
@@ -109,4 +114,4 @@ def exact_search(
         >>> keys.tolist(), dist.tolist()
         ([0, 1], [0.0, 2.0])
     """
-    return _exact_search(queries, vectors, k, metric, threads)
+    return _exact_search(queries, vectors, k, metric, threads, rows)

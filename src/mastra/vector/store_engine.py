@@ -457,11 +457,11 @@ class Collection:
         if k == 0:
             return []
         if size <= self.settings.exact_threshold:
-            candidates = self.matrix if allowed is None else self.matrix[allowed]
             # Small searches stay on this thread: spreading them costs more than it saves.
             threads = 1 if size * self.dimension <= INLINE_WORK else 0
-            hits, distances = exact_search(query, candidates, k, self.metric, threads=threads)
-            rows = hits if allowed is None else allowed[hits]
+            rows, distances = exact_search(
+                query, self.matrix, k, self.metric, threads=threads, rows=allowed
+            )
         else:
             rows, distances = self._graph_search(query, k, matches)
         return self._results(rows, distances, include_vector, min_score)
