@@ -39,7 +39,7 @@ from mastra.vector import InMemoryVectorStore, SQLiteVectorStore
 THREADS = 10
 PER_THREAD = 1_000
 BATCH = 500
-ROUNDS = 400
+ROUNDS = 1000
 TOPICS = [
     "train tickets to Vienna",
     "the garden's tomato plants",
