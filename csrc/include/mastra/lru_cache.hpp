@@ -3,13 +3,16 @@
  * @brief A concurrent, sharded LRU cache bounded by entries and by bytes, with optional
  *        per-entry expiry. Pure C++17: values are opaque (any movable type).
  *
- * Layout: keys hash to one of N shards; each shard has its own spin lock, a chained hash
- * table and an exact recency list. Every touch takes a tick from one global counter, and
- * each shard publishes the tick of its least recently used entry in an atomic. Eviction
- * picks the shard whose tail tick is smallest and removes that tail, so when operations do
- * not overlap in time the victim is exactly the globally least recently used entry. When
- * operations do overlap (truly parallel callers) the victim is the oldest entry among the
- * shard tails as seen a moment earlier: approximate, never unbounded.
+ * Layout: keys hash to one of N shards; each shard has its own spin lock, an open-addressing
+ * hash table and an exact recency list. A table slot holds the key's hash beside the entry's
+ * address, so a lookup reads one slot line and then only the entry it finds (a chained
+ * table would also read the entries ahead of it in its bucket). Every touch takes a tick
+ * from one global counter, and each shard publishes the tick of its least recently used
+ * entry in an atomic. Eviction picks the shard whose tail tick is smallest and removes that
+ * tail, so when operations do not overlap in time the victim is exactly the globally least
+ * recently used entry. When operations do overlap (truly parallel callers) the victim is
+ * the oldest entry among the shard tails as seen a moment earlier: approximate, never
+ * unbounded.
  *
  * Values leave the cache only through a caller-supplied sink, called while a shard lock is
  * held; the sink must only stash the value (no user code), and the caller destroys what it
@@ -291,7 +294,6 @@ class LruCache {
  private:
   struct Node {
     explicit Node(V&& v) : value(std::move(v)) {}
-    Node* chain = nullptr;  // next in the hash bucket
     Node* prev = nullptr;   // toward the most recently used end
     Node* next = nullptr;   // toward the least recently used end
     std::uint64_t hash = 0;
@@ -305,9 +307,15 @@ class LruCache {
     const char* key() const noexcept { return reinterpret_cast<const char*>(this + 1); }
   };
 
+  /// A table slot: the entry's hash and address; node == nullptr when free.
+  struct Slot {
+    std::uint64_t hash = 0;
+    Node* node = nullptr;
+  };
+
   struct alignas(64) Shard {
     mutable LruSpinLock lock;
-    std::vector<Node*> buckets = std::vector<Node*>(16, nullptr);
+    std::vector<Slot> slots = std::vector<Slot>(16);
     std::size_t count = 0;
     Node* head = nullptr;
     Node* tail = nullptr;
@@ -335,21 +343,28 @@ class LruCache {
 
   Shard& shard_for(std::uint64_t hash) const noexcept { return shards_[hash & shard_mask_]; }
 
-  std::size_t bucket_of(const Shard& s, std::uint64_t hash) const noexcept {
-    return static_cast<std::size_t>(hash >> shard_bits_) & (s.buckets.size() - 1);
+  /// The home slot of a hash (the shard's bits are used up choosing the shard).
+  std::size_t home_of(const Shard& s, std::uint64_t hash) const noexcept {
+    return static_cast<std::size_t>(hash >> shard_bits_) & (s.slots.size() - 1);
   }
 
-  Node* find(Shard& s, const LruKey& key) const noexcept {
-    Node* node = s.buckets[bucket_of(s, key.hash)];
-    for (; node != nullptr; node = node->chain) {
-      if (node->hash == key.hash && node->kind == key.kind &&
-          node->key_len == key.data.size() &&
-          std::memcmp(node->key(), key.data.data(), key.data.size()) == 0) {
-        return node;
+  /// The slot holding `key`, or the free slot that ends its probe run.
+  std::size_t probe(const Shard& s, const LruKey& key) const noexcept {
+    const std::size_t mask = s.slots.size() - 1;
+    for (std::size_t i = home_of(s, key.hash);; i = (i + 1) & mask) {
+      const Slot& slot = s.slots[i];
+      if (slot.node == nullptr) return i;
+      if (slot.hash == key.hash) {
+        const Node* node = slot.node;
+        if (node->kind == key.kind && node->key_len == key.data.size() &&
+            std::memcmp(node->key(), key.data.data(), key.data.size()) == 0) {
+          return i;
+        }
       }
     }
-    return nullptr;
   }
+
+  Node* find(Shard& s, const LruKey& key) const noexcept { return s.slots[probe(s, key)].node; }
 
   std::uint64_t next_tick() noexcept { return tick_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -385,7 +400,7 @@ class LruCache {
     if (key.data.size() > std::numeric_limits<std::uint32_t>::max()) {
       throw std::length_error("key longer than 4 GiB");
     }
-    if (s.count + 1 > s.buckets.size()) grow(s);  // first: a throw here changes nothing
+    if (2 * (s.count + 1) > s.slots.size()) grow(s);  // first: a throw here changes nothing
     void* memory = ::operator new(sizeof(Node) + key.data.size());
     Node* node = new (memory) Node(std::move(value));
     std::memcpy(node->key(), key.data.data(), key.data.size());
@@ -395,9 +410,7 @@ class LruCache {
     node->bytes = entry_bytes;
     node->expires_at = expires_at;
     node->tick = next_tick();
-    Node*& bucket = s.buckets[bucket_of(s, key.hash)];
-    node->chain = bucket;
-    bucket = node;
+    s.slots[probe(s, key)] = Slot{key.hash, node};
     push_front(s, node);
     ++s.count;
     publish_tail(s);
@@ -406,24 +419,20 @@ class LruCache {
   }
 
   void grow(Shard& s) {
-    std::vector<Node*> old(s.buckets.size() * 2, nullptr);
-    old.swap(s.buckets);
-    for (Node* node : old) {
-      while (node != nullptr) {
-        Node* chain = node->chain;
-        Node*& bucket = s.buckets[bucket_of(s, node->hash)];
-        node->chain = bucket;
-        bucket = node;
-        node = chain;
-      }
+    std::vector<Slot> old(s.slots.size() * 2);
+    old.swap(s.slots);
+    const std::size_t mask = s.slots.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.node == nullptr) continue;
+      std::size_t i = home_of(s, slot.hash);
+      while (s.slots[i].node != nullptr) i = (i + 1) & mask;
+      s.slots[i] = slot;
     }
   }
 
   template <typename Sink>
   void remove(Shard& s, Node* node, Sink& sink) {
-    Node** link = &s.buckets[bucket_of(s, node->hash)];
-    while (*link != node) link = &(*link)->chain;
-    *link = node->chain;
+    free_slot(s, node);
     unlink(s, node);
     --s.count;
     publish_tail(s);
@@ -431,6 +440,23 @@ class LruCache {
     bytes_.fetch_sub(node->bytes, std::memory_order_relaxed);
     sink(std::move(node->value));
     destroy(node);
+  }
+
+  /// Empties the slot of `node` and shifts later slots of its probe run back into the
+  /// hole (backward-shift deletion: no tombstones, probe runs stay short).
+  void free_slot(Shard& s, const Node* node) noexcept {
+    const std::size_t mask = s.slots.size() - 1;
+    std::size_t hole = home_of(s, node->hash);
+    while (s.slots[hole].node != node) hole = (hole + 1) & mask;
+    for (std::size_t i = (hole + 1) & mask; s.slots[i].node != nullptr; i = (i + 1) & mask) {
+      const std::size_t home = home_of(s, s.slots[i].hash);
+      // Slot i may move to the hole when its home is not in the cyclic range (hole, i].
+      if (((i - home) & mask) >= ((i - hole) & mask)) {
+        s.slots[hole] = s.slots[i];
+        hole = i;
+      }
+    }
+    s.slots[hole] = Slot{};
   }
 
   static void destroy(Node* node) noexcept {
