@@ -70,10 +70,12 @@ py::tuple exact_search(py::handle queries, py::handle vectors, py::ssize_t k,
                            distances_data, options);
     });
   } else {
-    const RowArray listed = RowArray::ensure(rows);
-    if (!listed || listed.ndim() != 1) {
-      raise_vector_error("rows must be a 1-d sequence of int64 row numbers");
+    const py::array given = py::array::ensure(rows);
+    const bool integers = given && (given.dtype().kind() == 'i' || given.dtype().kind() == 'u');
+    if (!given || given.ndim() != 1 || (given.size() > 0 && !integers)) {
+      raise_vector_error("rows must be a 1-d sequence of integer row numbers");
     }
+    const RowArray listed = RowArray::ensure(given);
     const auto n_rows = static_cast<std::size_t>(listed.size());
     run_released(q.view.size() * n_rows, n_threads, [&](const ParallelOptions& options) {
       mastra::exact_search_rows(parsed, q.view, v.view, listed.data(), n_rows,

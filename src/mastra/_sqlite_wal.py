@@ -68,21 +68,33 @@ class WalCheckpointer:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         conn.execute(f"PRAGMA journal_size_limit = {4 * self._pages * self._frame_bytes}")
 
-    def log_frames(self) -> int:
-        """How many frames the log holds now (0 when there is no WAL index yet)."""
+    def log_frames(self) -> int | None:
+        """How many frames the log holds now, or None when there is no WAL index file
+        to read (an exclusive-locking connection keeps it in memory)."""
         try:
             if self._index_fd is None:
                 self._index_fd = os.open(self.path + "-shm", os.O_RDONLY)
             header = _read_start(self._index_fd, _MX_FRAME_OFFSET + _MX_FRAME.size)
         except OSError:
-            return 0
+            return None
         if len(header) < _MX_FRAME_OFFSET + _MX_FRAME.size:
-            return 0
+            return None
         return int(_MX_FRAME.unpack_from(header, _MX_FRAME_OFFSET)[0])
+
+    def _log_bytes(self) -> int:
+        """The log's length in bytes; without an index, the log file's size (an upper
+        bound: the file is reused in place after a checkpoint)."""
+        frames = self.log_frames()
+        if frames is not None:
+            return frames * self._frame_bytes
+        try:
+            return os.stat(self.path + "-wal").st_size
+        except OSError:
+            return 0
 
     def committed(self) -> None:
         """Called after a commit: starts a checkpoint when the log has grown enough."""
-        if self.log_frames() < self._pages:
+        if self._log_bytes() < self._pages * self._frame_bytes:
             return
         if self._thread is None:
             self._thread = threading.Thread(

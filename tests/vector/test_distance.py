@@ -229,6 +229,10 @@ def test_a_row_outside_the_matrix_or_a_nan_in_a_listed_row_is_refused() -> None:
         exact_search(q, x, k=2, rows=[-1])
     with pytest.raises(VectorError, match="rows is empty"):
         exact_search(q, x, k=2, rows=np.array([], dtype=np.int64))
+    with pytest.raises(VectorError, match="integer row numbers"):
+        exact_search(q, x, k=2, rows=[1.5, 2.0])
+    with pytest.raises(VectorError, match="integer row numbers"):
+        exact_search(q, x, k=2, rows=[[1, 2]])
     x[7, 2] = np.nan
     with pytest.raises(VectorError, match="row 7 holds NaN"):
         exact_search(q, x, k=2, rows=[1, 7])
