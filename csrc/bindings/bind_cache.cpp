@@ -92,6 +92,16 @@ void raise_config_error(const char* message) {
 /// Fills `key` from a str or bytes object; -1 with TypeError set otherwise.
 inline int parse_key(PyObject* obj, mastra::LruKey* key) {
   Py_ssize_t size = 0;
+  if (PyUnicode_CheckExact(obj) && PyUnicode_IS_COMPACT_ASCII(obj)) {
+    // The common key: its bytes are stored inline and are already UTF-8.
+    key->data = std::string_view(static_cast<const char*>(PyUnicode_DATA(obj)),
+                                 static_cast<std::size_t>(PyUnicode_GET_LENGTH(obj)));
+    const Py_hash_t hash = PyObject_Hash(obj);  // cached in the str after the first call
+    if (hash == -1) return -1;
+    key->hash = static_cast<std::uint64_t>(hash);
+    key->kind = kStrKey;
+    return 0;
+  }
   if (PyUnicode_Check(obj)) {
     const char* data = PyUnicode_AsUTF8AndSize(obj, &size);
     if (data == nullptr) return -1;
