@@ -28,11 +28,16 @@ def open_db(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def open_attached(path: Path, pages: int = 4096) -> tuple[sqlite3.Connection, WalCheckpointer]:
+    conn = open_db(path)
+    wal = WalCheckpointer(str(path), pages=pages)
+    wal.attach(conn)
+    return conn, wal
+
+
 def test_the_log_stays_small_while_commits_never_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    conn = open_db(path)
-    wal = WalCheckpointer(str(path), pages=256)  # 1 MiB
-    wal.attach(conn)
+    conn, wal = open_attached(path, pages=256)  # 1 MiB
     assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
     write_megabytes(conn, wal, 12)
     wal.close()
@@ -55,9 +60,7 @@ def test_by_default_the_log_starts_over_only_past_16_mib(tmp_path: Path) -> None
     # Each start over syncs the log's header inside a commit: the default keeps that
     # to once every 16 MiB of commits.
     path = tmp_path / "db.sqlite"
-    conn = open_db(path)
-    wal = WalCheckpointer(str(path))
-    wal.attach(conn)
+    conn, wal = open_attached(path)
     write_megabytes(conn, wal, 14)
     assert wal.checkpoints == 0
     write_megabytes(conn, wal, 4)
@@ -68,9 +71,7 @@ def test_by_default_the_log_starts_over_only_past_16_mib(tmp_path: Path) -> None
 
 def test_the_log_length_is_read_from_the_wal_index(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    conn = open_db(path)
-    wal = WalCheckpointer(str(path))
-    wal.attach(conn)
+    conn, wal = open_attached(path)
     write_megabytes(conn, None, 1)
     # a passive checkpoint reports the log's length in frames as its second column
     other = sqlite3.connect(path, isolation_level=None)
@@ -84,9 +85,7 @@ def test_the_log_length_is_read_from_the_wal_index(tmp_path: Path) -> None:
 
 def test_the_log_starts_over_in_place_without_truncating_in_a_commit(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    conn = open_db(path)
-    wal = WalCheckpointer(str(path), pages=256)
-    wal.attach(conn)
+    conn, wal = open_attached(path, pages=256)
     write_megabytes(conn, wal, 3)
     frames = wal.log_frames()
     wal.close()

@@ -291,11 +291,14 @@ bool pairwise_gemm(const simd::KernelTable& kernels, Metric metric, MatrixView a
 
 // ---- exact search ---------------------------------------------------------------
 
-bool search_scan(const simd::KernelTable& kernels, Metric metric, const float* query,
-                 MatrixView vectors, TopK& result, const ParallelOptions& options) {
-  const QueryScan scan = make_scan(kernels, metric, query, vectors);
-  const std::size_t chunk = std::min(scan_chunk_rows(vectors.dim), std::size_t(4096));
-  const std::size_t tasks = (vectors.rows + chunk - 1) / chunk;
+/// Scores `count` candidates in chunks of `chunk`, spread over threads: score(begin,
+/// n, out) writes the scores of candidates [begin, begin + n), offer(heap, begin,
+/// distances, n) hands their distances to a thread's top-k. The heaps are merged into
+/// `result`. False when a score came out non-finite.
+template <typename Score, typename Offer>
+bool scan_top_k(Metric metric, std::size_t count, std::size_t chunk, TopK& result,
+                const ParallelOptions& options, Score&& score, Offer&& offer) {
+  const std::size_t tasks = (count + chunk - 1) / chunk;
   const std::size_t threads = scan_threads(options.threads, tasks);
   std::vector<TopK> partial(threads, TopK(result.k()));
   std::vector<std::vector<float>> buffers(threads);
@@ -304,14 +307,26 @@ bool search_scan(const simd::KernelTable& kernels, Metric metric, const float* q
     std::vector<float>& buf = buffers[worker];
     buf.resize(chunk);
     const std::size_t begin = task * chunk;
-    const std::size_t n = std::min(chunk, vectors.rows - begin);
-    scan(begin, n, buf.data());
+    const std::size_t n = std::min(chunk, count - begin);
+    score(begin, n, buf.data());
     if (!all_finite(buf.data(), n)) finite.store(false, std::memory_order_relaxed);
     scores_to_distances(metric, buf.data(), n);
-    partial[worker].push_block(buf.data(), n, static_cast<std::int64_t>(begin));
+    offer(partial[worker], begin, buf.data(), n);
   });
   for (const TopK& p : partial) result.merge(p);
   return finite.load();
+}
+
+bool search_scan(const simd::KernelTable& kernels, Metric metric, const float* query,
+                 MatrixView vectors, TopK& result, const ParallelOptions& options) {
+  const QueryScan scan = make_scan(kernels, metric, query, vectors);
+  const std::size_t chunk = std::min(scan_chunk_rows(vectors.dim), std::size_t(4096));
+  return scan_top_k(
+      metric, vectors.rows, chunk, result, options,
+      [&](std::size_t begin, std::size_t n, float* out) { scan(begin, n, out); },
+      [](TopK& heap, std::size_t begin, const float* distances, std::size_t n) {
+        heap.push_block(distances, n, static_cast<std::int64_t>(begin));
+      });
 }
 
 /// search_scan() over the listed rows only: each is scored in place (no gather copy),
@@ -321,28 +336,18 @@ bool search_scan_rows(const simd::KernelTable& kernels, Metric metric, const flo
                       TopK& result, const ParallelOptions& options) {
   constexpr std::size_t kAhead = 4;
   const QueryScan scan = make_scan(kernels, metric, query, vectors);
-  const std::size_t chunk = 1024;
-  const std::size_t tasks = (n_rows + chunk - 1) / chunk;
-  const std::size_t threads = scan_threads(options.threads, tasks);
-  std::vector<TopK> partial(threads, TopK(result.k()));
-  std::vector<std::vector<float>> buffers(threads);
-  std::atomic<bool> finite{true};
-  parallel_for(tasks, with_threads(options, threads), [&](std::size_t task, std::size_t worker) {
-    std::vector<float>& buf = buffers[worker];
-    buf.resize(chunk);
-    const std::size_t begin = task * chunk;
-    const std::size_t n = std::min(chunk, n_rows - begin);
-    const std::int64_t* listed = rows + begin;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) prefetch_row(vectors, static_cast<std::size_t>(listed[i + kAhead]));
-      scan(static_cast<std::size_t>(listed[i]), 1, buf.data() + i);
-    }
-    if (!all_finite(buf.data(), n)) finite.store(false, std::memory_order_relaxed);
-    scores_to_distances(metric, buf.data(), n);
-    for (std::size_t i = 0; i < n; ++i) partial[worker].push(buf[i], listed[i]);
-  });
-  for (const TopK& p : partial) result.merge(p);
-  return finite.load();
+  auto row = [rows](std::size_t i) { return static_cast<std::size_t>(rows[i]); };
+  return scan_top_k(
+      metric, n_rows, 1024, result, options,
+      [&](std::size_t begin, std::size_t n, float* out) {
+        for (std::size_t i = begin; i < begin + n; ++i) {
+          if (i + kAhead < begin + n) prefetch_row(vectors, row(i + kAhead));
+          scan(row(i), 1, out + (i - begin));
+        }
+      },
+      [rows](TopK& heap, std::size_t begin, const float* distances, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) heap.push(distances[i], rows[begin + i]);
+      });
 }
 
 bool search_gemm(const simd::KernelTable& kernels, Metric metric, MatrixView queries,
