@@ -75,6 +75,23 @@ void exact_scan(const HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw
   }
 }
 
+/// Offers the beam's nearest `kk` (and any tied with the last) to `result`: only
+/// their keys are read, a cache miss each, not the whole beam's.
+void offer_nearest(const HnswIndex::Impl& s, std::vector<Candidate>& beam, std::size_t kk,
+                   TopK& result) {
+  if (beam.size() > kk) {
+    const auto kth = beam.begin() + static_cast<std::ptrdiff_t>(kk - 1);
+    std::nth_element(beam.begin(), kth, beam.end(), [](const Candidate& a, const Candidate& b) {
+      return a.distance < b.distance;
+    });
+  }
+  const float last = beam.size() > kk ? beam[kk - 1].distance : 0.0f;
+  for (std::size_t i = 0; i < beam.size(); ++i) {
+    const Candidate& c = beam[i];
+    if (i < kk || !(c.distance > last)) result.push(c.distance, s.keys_by_slot[c.slot]);
+  }
+}
+
 void search_one(const HnswIndex::Impl& s, const simd::KernelTable& k, const float* query,
                 std::size_t kk, std::size_t ef, const SlotFilter& accept, std::int64_t* keys_out,
                 float* dist_out) {
@@ -99,7 +116,7 @@ void search_one(const HnswIndex::Impl& s, const simd::KernelTable& k, const floa
     if (sc.top.size() < std::min(kk, reachable)) {
       exact_scan(s, k, q, accept, result);  // too few found: a restrictive filter or deletions
     } else {
-      for (const Candidate& c : sc.top) result.push(c.distance, s.keys_by_slot[c.slot]);
+      offer_nearest(s, sc.top, kk, result);
     }
   }
   result.write_sorted(keys_out, dist_out);
