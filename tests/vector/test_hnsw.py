@@ -107,6 +107,18 @@ def test_duplicate_keys_in_one_batch_keep_the_last_vector() -> None:
     np.testing.assert_array_equal(index.get(1), [5, 5])
 
 
+def test_a_shuffled_batch_with_repeats_keeps_each_keys_last_vector() -> None:
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 300, size=1000)
+    vectors = rng.standard_normal((1000, 8)).astype(np.float32)
+    index = HNSWIndex(8, "l2")
+    index.add(keys, vectors)
+    last = {int(k): i for i, k in enumerate(keys)}
+    assert len(index) == len(last)
+    for key, row in last.items():
+        np.testing.assert_array_equal(index.get(key), vectors[row])
+
+
 def test_removing_everything_then_adding_again() -> None:
     index = HNSWIndex(4, "cosine")
     vectors = np.random.default_rng(4).standard_normal((100, 4)).astype(np.float32)

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "graph.hpp"
 #include "mastra/errors.hpp"
@@ -17,6 +17,27 @@ namespace mastra {
 namespace {
 
 using hnsw::Candidate;
+
+/// The rows of a batch that hold each key's last occurrence, in row order. Sorting
+/// row numbers keeps the transient memory at one index a row (a hash map of the batch
+/// would cost several times that, left behind in the allocator after a big add).
+std::vector<std::size_t> last_occurrences(const std::int64_t* keys, std::size_t n) {
+  std::vector<std::size_t> rows(n);
+  for (std::size_t i = 0; i < n; ++i) rows[i] = i;
+  bool increasing = true;
+  for (std::size_t i = 1; i < n && increasing; ++i) increasing = keys[i - 1] < keys[i];
+  if (increasing) return rows;  // every key once: the common case
+  std::sort(rows.begin(), rows.end(), [keys](std::size_t a, std::size_t b) {
+    return keys[a] != keys[b] ? keys[a] < keys[b] : a < b;
+  });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 1 == n || keys[rows[i + 1]] != keys[rows[i]]) rows[kept++] = rows[i];
+  }
+  rows.resize(kept);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
 
 void check_input(const std::int64_t* keys, const float* vectors, std::size_t n, std::size_t dim) {
   for (std::size_t i = 0; i < n; ++i) {
@@ -278,18 +299,14 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
   s.ensure_in_degree();
 
   // Plan: the last occurrence of a key in the batch wins; existing keys are replaced.
-  std::unordered_map<std::int64_t, std::size_t> last;
-  last.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) last[keys[i]] = i;
-  std::vector<std::size_t> rows;
+  const std::vector<std::size_t> rows = last_occurrences(keys, n);
   std::vector<std::uint32_t> planned;
-  rows.reserve(last.size());
-  planned.reserve(last.size());
-  const std::size_t needed = s.slots + last.size();
+  planned.reserve(rows.size());
+  const std::size_t needed = s.slots + rows.size();
   if (needed > s.capacity) s.reserve(std::max(needed, s.capacity + s.capacity / 2));  // amortised
+  s.key_to_slot.reserve(s.live + rows.size());
   std::vector<std::uint8_t> pending(s.capacity, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (last[keys[i]] != i) continue;
+  for (const std::size_t i : rows) {
     const std::uint32_t old = s.find_slot(keys[i]);
     if (old != hnsw::kNone) drop_slot(s, old, &pending);
     const std::size_t slots_before = s.slots;
@@ -298,7 +315,6 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
     prepare_slot(s, slot, keys[i], s.random_level(), slot < slots_before);
     s.key_to_slot.set(keys[i], slot);
     ++s.live;
-    rows.push_back(i);
     planned.push_back(slot);
   }
   for (std::size_t j = 0; j < planned.size(); ++j) s.encode(planned[j], vectors + rows[j] * dim);
