@@ -1,4 +1,4 @@
-"""load_context: a turn's reads in one call, the same on SQLite and in memory."""
+"""load_context: a turn's reads in one call, the same on SQLite, PostgreSQL and in memory."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tests.conformance.services import POSTGRES_URL, fresh_schema, needs_postgres
 
 from mastra.errors import StorageError
 from mastra.storage import (
@@ -27,21 +28,34 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+async def fill(made: Storage) -> None:
+    for thread, owner in (("a", "u1"), ("b", "u1"), ("c", "u2")):
+        await made.create_thread(resource_id=owner, id=thread)
+        await made.save_messages(
+            [
+                Message(f"{thread}{n}", thread, "user", [], owner, EPOCH + timedelta(seconds=n))
+                for n in range(10)
+            ]
+        )
+    await made.update_resource("u1", working_memory="likes tea")
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=needs_postgres)])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    if request.param == "postgres":
+        from mastra.storage import PostgresStorage
+
+        assert POSTGRES_URL is not None
+        with fresh_schema() as schema:
+            async with PostgresStorage(POSTGRES_URL, schema=schema, max_connections=4) as pg:
+                await fill(pg)
+                yield pg
+        return
     made: Storage = (
         InMemoryStorage() if request.param == "memory" else SQLiteStorage(tmp_path / "c.db")
     )
     async with made:  # type: ignore[attr-defined]
-        for thread, owner in (("a", "u1"), ("b", "u1"), ("c", "u2")):
-            await made.create_thread(resource_id=owner, id=thread)
-            await made.save_messages(
-                [
-                    Message(f"{thread}{n}", thread, "user", [], owner, EPOCH + timedelta(seconds=n))
-                    for n in range(10)
-                ]
-            )
-        await made.update_resource("u1", working_memory="likes tea")
+        await fill(made)
         yield made
 
 
@@ -49,7 +63,7 @@ def ids(messages: list[Message]) -> list[str]:
     return [m.id for m in messages]
 
 
-async def test_both_stores_are_context_loaders(store: Storage) -> None:
+async def test_every_store_is_a_context_loader(store: Storage) -> None:
     assert isinstance(store, ContextLoader)
 
 

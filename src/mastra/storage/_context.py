@@ -6,9 +6,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from mastra.storage._types import Message, MessageRange, Resource, Thread
+from mastra.storage._types import (
+    Message,
+    MessageRange,
+    Resource,
+    Thread,
+    check_page,
+    neighbour_range,
+)
 
-__all__ = ["ContextLoader", "ThreadContext", "recall_anchors"]
+RecallPlan = tuple[list[str], int, int, int]
+"""What a store's load_context reads for recall: (ids, limit, before, after)."""
+
+__all__ = [
+    "ContextLoader",
+    "RecallPlan",
+    "ThreadContext",
+    "recall_anchors",
+    "recall_plan",
+    "thread_context",
+]
 
 
 @dataclass(frozen=True)
@@ -34,9 +51,10 @@ class ContextLoader(Protocol):
     """A store that reads a :class:`ThreadContext` in one call (one snapshot, one
     trip to the database), instead of one call per part.
 
-    :class:`~mastra.storage.SQLiteStorage` and :class:`~mastra.storage.InMemoryStorage`
-    are; :class:`~mastra.memory.Memory` composes the context from
-    :class:`~mastra.storage.Storage` calls for a store that is not.
+    :class:`~mastra.storage.SQLiteStorage`, :class:`~mastra.storage.PostgresStorage`
+    and :class:`~mastra.storage.InMemoryStorage` are; :class:`~mastra.memory.Memory`
+    composes the context from :class:`~mastra.storage.Storage` calls for a store that
+    is not.
     """
 
     async def load_context(
@@ -71,3 +89,25 @@ def recall_anchors(recent: Sequence[Message], recall: Sequence[str], limit: int)
         return []
     shown = {m.id for m in recent}
     return [i for i in recall if i not in shown][:limit]
+
+
+def thread_context(
+    thread: Thread | None,
+    resource: Resource | None,
+    recent: list[Message],
+    recalled: list[Message],
+) -> ThreadContext:
+    """A :class:`ThreadContext` of what a store read, without the recalled messages
+    that are already among the recent ones."""
+    shown = {m.id for m in recent}
+    return ThreadContext(thread, resource, recent, [m for m in recalled if m.id not in shown])
+
+
+def recall_plan(
+    last: int, recall: Sequence[str], recall_limit: int, message_range: MessageRange
+) -> RecallPlan:
+    """Checks a load_context call's arguments and returns its :data:`RecallPlan`."""
+    if last:
+        check_page(last)
+    before, after = neighbour_range(message_range)
+    return list(recall), recall_limit, before, after

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import orjson
 
 from mastra.errors import StorageError
-from mastra.storage._context import ThreadContext, recall_anchors
+from mastra.storage._context import ThreadContext, recall_anchors, recall_plan, thread_context
 from mastra.storage._gate import WriterGate
 from mastra.storage._types import (
     AuditEntry,
@@ -415,20 +415,16 @@ class InMemoryStorage:
     ) -> ThreadContext:
         """A turn's view of a thread in one read (see
         :class:`~mastra.storage.ContextLoader`)."""
-        if last:
-            check_page(last)
-        before, after = neighbour_range(message_range)
+        ids, limit, before, after = recall_plan(last, recall, recall_limit, message_range)
 
         def op(state: _State) -> ThreadContext:
             recent = [m for _, _, m in state.thread_messages(thread_id)[-last:]] if last else []
-            anchors = recall_anchors(recent, recall, recall_limit)
-            shown = {m.id for m in recent}
-            recalled = state.with_neighbours(anchors, before, after)
-            return ThreadContext(
+            anchors = recall_anchors(recent, ids, limit)
+            return thread_context(
                 state.threads.get(thread_id) if thread else None,
                 state.resources.get(resource_id) if resource_id is not None else None,
                 recent,
-                [m for m in recalled if m.id not in shown],
+                state.with_neighbours(anchors, before, after),
             )
 
         return await self._read(op)

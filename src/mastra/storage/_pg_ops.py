@@ -15,6 +15,7 @@ import orjson
 from psycopg import AsyncConnection, errors
 
 from mastra.errors import StorageError
+from mastra.storage._context import RecallPlan, ThreadContext, recall_anchors, thread_context
 from mastra.storage._types import (
     AuditEntry,
     Message,
@@ -212,6 +213,26 @@ async def get_messages(conn: Conn, ids: Sequence[str], before: int, after: int) 
             chosen.update((row[2], row) for row in rows)
     ordered = sorted(chosen.values(), key=lambda row: (row[0], row[1]))
     return [_message(r) for r in ordered]
+
+
+async def load_context(
+    conn: Conn,
+    thread_id: str,
+    last: int,
+    with_thread: bool,
+    resource_id: str | None,
+    recall: RecallPlan,
+) -> ThreadContext:
+    """A turn's reads on one connection; ``recall`` is (ids, limit, before, after)."""
+    ids, limit, before, after = recall
+    recent = await get_last_messages(conn, thread_id, last) if last > 0 else []
+    anchors = recall_anchors(recent, ids, limit)
+    return thread_context(
+        await get_thread(conn, thread_id) if with_thread else None,
+        await get_resource(conn, resource_id) if resource_id is not None else None,
+        recent,
+        await get_messages(conn, anchors, before, after) if anchors else [],
+    )
 
 
 async def delete_messages(conn: Conn, ids: Sequence[str]) -> int:

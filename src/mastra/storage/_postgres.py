@@ -15,6 +15,7 @@ import psycopg
 from mastra._pg import Conn, Pool, describe_dsn, make_pool, map_postgres_error
 from mastra.errors import StorageError
 from mastra.storage import _pg_ops as ops
+from mastra.storage._context import ThreadContext, recall_plan
 from mastra.storage._pg_schema import migrate
 from mastra.storage._types import (
     AuditEntry,
@@ -296,6 +297,22 @@ class PostgresStorage:
     async def delete_messages(self, ids: Sequence[str]) -> int:
         """Deletes messages by id; returns how many existed."""
         return await self._run(ops.delete_messages, list(ids))
+
+    async def load_context(
+        self,
+        thread_id: str,
+        *,
+        last: int,
+        thread: bool = False,
+        resource_id: str | None = None,
+        recall: Sequence[str] = (),
+        recall_limit: int = 0,
+        message_range: MessageRange = 0,
+    ) -> ThreadContext:
+        """A turn's view of a thread in one transaction on one pooled connection (see
+        :class:`~mastra.storage.ContextLoader`), instead of a connection per part."""
+        plan = recall_plan(last, recall, recall_limit, message_range)
+        return await self._run(ops.load_context, thread_id, last, thread, resource_id, plan)
 
     # ---- resources -----------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 from mastra._sqlite_wal import WalCheckpointer
 from mastra.errors import StorageError
 from mastra.storage import _sqlite_ops as ops
-from mastra.storage._context import ThreadContext
+from mastra.storage._context import ThreadContext, recall_plan
 from mastra.storage._gate import WriterGate
 from mastra.storage._schema import migrate
 from mastra.storage._types import (
@@ -396,10 +396,7 @@ class SQLiteStorage:
         """A turn's view of a thread in one snapshot read (see
         :class:`~mastra.storage.ContextLoader`): one trip to a reader thread instead
         of one per part."""
-        if last:
-            check_page(last)
-        before, after = neighbour_range(message_range)
-        plan = (list(recall), recall_limit, before, after)
+        plan = recall_plan(last, recall, recall_limit, message_range)
         return await self._read(ops.load_context, thread_id, last, thread, resource_id, plan)
 
     # ---- resources -----------------------------------------------------------------

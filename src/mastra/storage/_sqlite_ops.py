@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from mastra.errors import StorageError
-from mastra.storage._context import ThreadContext, recall_anchors
+from mastra.storage._context import RecallPlan, ThreadContext, recall_anchors, thread_context
 from mastra.storage._types import (
     AuditEntry,
     Message,
@@ -209,19 +209,17 @@ def load_context(
     last: int,
     with_thread: bool,
     resource_id: str | None,
-    recall: tuple[Sequence[str], int, int, int],
+    recall: RecallPlan,
 ) -> ThreadContext:
     """A turn's reads in one snapshot; ``recall`` is (ids, limit, before, after)."""
     ids, limit, before, after = recall
     recent = get_last_messages(conn, thread_id, last) if last > 0 else []
     anchors = recall_anchors(recent, ids, limit)
-    shown = {m.id for m in recent}
-    recalled = get_messages(conn, anchors, before, after) if anchors else []
-    return ThreadContext(
+    return thread_context(
         get_thread(conn, thread_id) if with_thread else None,
         get_resource(conn, resource_id) if resource_id is not None else None,
         recent,
-        [m for m in recalled if m.id not in shown],
+        get_messages(conn, anchors, before, after) if anchors else [],
     )
 
 
