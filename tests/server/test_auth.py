@@ -19,15 +19,20 @@ from .conftest import ServerThread, serve_app
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
 
+def api_keys() -> list[ApiKeyConfig]:
+    """An admin key for ada and a reader key for rob."""
+    return [
+        ApiKeyConfig(sha256=hash_api_key("admin-key"), principal="ada", roles=["admin"]),
+        ApiKeyConfig(sha256=hash_api_key("reader-key"), principal="rob", roles=["reader"]),
+    ]
+
+
 @pytest.fixture(scope="module")
 def secured() -> Iterator[ServerThread]:
     config = ServerConfig(
         host="127.0.0.1",
         auth="on",
-        api_keys=[
-            ApiKeyConfig(sha256=hash_api_key("admin-key"), principal="ada", roles=["admin"]),
-            ApiKeyConfig(sha256=hash_api_key("reader-key"), principal="rob", roles=["reader"]),
-        ],
+        api_keys=api_keys(),
         jwt_secret=SECRET,
         jwt_audience="mastra",
     )
@@ -119,10 +124,7 @@ def test_rate_limited_reads_are_audited_per_principal() -> None:
     config = ServerConfig(
         host="127.0.0.1",
         auth="on",
-        api_keys=[
-            ApiKeyConfig(sha256=hash_api_key("admin-key"), principal="ada", roles=["admin"]),
-            ApiKeyConfig(sha256=hash_api_key("reader-key"), principal="rob", roles=["reader"]),
-        ],
+        api_keys=api_keys(),
         rate_limit=1,
         rate_burst=2,
     )

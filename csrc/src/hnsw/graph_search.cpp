@@ -76,20 +76,21 @@ void exact_scan(const HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw
 }
 
 /// Offers the beam's nearest `kk` (and any tied with the last) to `result`: only
-/// their keys are read, a cache miss each, not the whole beam's.
+/// their keys are read, a cache miss each, not the whole beam's. Reorders the beam.
 void offer_nearest(const HnswIndex::Impl& s, std::vector<Candidate>& beam, std::size_t kk,
                    TopK& result) {
+  auto end = beam.end();
   if (beam.size() > kk) {
     const auto kth = beam.begin() + static_cast<std::ptrdiff_t>(kk - 1);
     std::nth_element(beam.begin(), kth, beam.end(), [](const Candidate& a, const Candidate& b) {
       return a.distance < b.distance;
     });
+    const float last = kth->distance;
+    end = std::partition(kth + 1, beam.end(), [last](const Candidate& c) {
+      return !(c.distance > last);
+    });
   }
-  const float last = beam.size() > kk ? beam[kk - 1].distance : 0.0f;
-  for (std::size_t i = 0; i < beam.size(); ++i) {
-    const Candidate& c = beam[i];
-    if (i < kk || !(c.distance > last)) result.push(c.distance, s.keys_by_slot[c.slot]);
-  }
+  for (auto c = beam.begin(); c != end; ++c) result.push(c->distance, s.keys_by_slot[c->slot]);
 }
 
 void search_one(const HnswIndex::Impl& s, const simd::KernelTable& k, const float* query,
