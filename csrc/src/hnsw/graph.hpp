@@ -55,6 +55,17 @@ struct Scratch {
       epoch = 1;
     }
   }
+  /// Moves the slots not visited yet to the front of `slots`, marks them visited and
+  /// returns their count. Branch-free: about half of them are seen already, at random.
+  std::size_t keep_unvisited(std::vector<std::uint32_t>& slots) noexcept {
+    std::size_t fresh = 0;
+    for (std::uint32_t n : slots) {
+      slots[fresh] = n;
+      fresh += visited[n] != epoch;
+      visited[n] = epoch;
+    }
+    return fresh;
+  }
   bool first_visit(std::uint32_t slot) noexcept {
     if (visited[slot] == epoch) return false;
     visited[slot] = epoch;
@@ -169,10 +180,7 @@ void search_level(const HnswIndex::Impl& s, const simd::KernelTable& k, const Qu
     // Keep the unvisited neighbours, then score them with their vectors loading
     // a few steps ahead: many cache misses in flight instead of one at a time.
     read_links<kLocked>(s, c.slot, level, sc.links);
-    std::size_t fresh = 0;
-    for (std::uint32_t n : sc.links) {
-      if (sc.first_visit(n)) sc.links[fresh++] = n;
-    }
+    std::size_t fresh = sc.keep_unvisited(sc.links);
     for (std::size_t j = 0; j < std::min(fresh, kPrefetchAhead); ++j) prefetch_vector(s, sc.links[j]);
     for (std::size_t j = 0; j < fresh; ++j) {
       const std::uint32_t n = sc.links[j];
