@@ -1,7 +1,8 @@
 /**
  * @file test_key_map.cpp
  * @brief hnsw::KeyMap against std::unordered_map under random sets, erases and finds,
- *        with keys chosen to collide and to wrap around the table's end.
+ *        with keys chosen to collide, to wrap around the table's end and to fall in
+ *        either of its tables.
  */
 #include <cstdint>
 #include <random>
@@ -12,12 +13,13 @@
 
 namespace {
 
-void run_model(std::uint64_t seed, std::int64_t key_range) {
+void run_model(std::uint64_t seed, std::int64_t key_range, std::int64_t first_key = 0) {
   std::mt19937_64 rng(seed);
   mastra::hnsw::KeyMap map;
   std::unordered_map<std::int64_t, std::uint32_t> model;
   for (int step = 0; step < 200000; ++step) {
-    const auto key = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(key_range));
+    const auto key =
+        first_key + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(key_range));
     switch (rng() % 4) {
       case 0:
       case 1: {
@@ -54,9 +56,13 @@ TEST_CASE("key map matches std::unordered_map: huge keys") {
   run_model(3, std::int64_t{1} << 62);
 }
 
+TEST_CASE("key map matches std::unordered_map: keys on both sides of 2^32 - 1") {
+  run_model(4, 4096, (std::int64_t{1} << 32) - 2048);
+}
+
 TEST_CASE("key map: erase inside long probe runs keeps every key reachable") {
   mastra::hnsw::KeyMap map;
-  map.reserve(8);
+  map.reserve(8, 0);
   for (std::int64_t k = 0; k < 8; ++k) map.set(k * 16, static_cast<std::uint32_t>(k));
   for (std::int64_t k = 0; k < 8; k += 2) map.erase(k * 16);
   for (std::int64_t k = 1; k < 8; k += 2) CHECK(map.find(k * 16) == static_cast<std::uint32_t>(k));

@@ -236,6 +236,15 @@ def test_single_thread_builds_are_reproducible() -> None:
     assert pickle.dumps(a) == pickle.dumps(b)
 
 
+def test_saved_bytes_do_not_depend_on_how_the_index_grew() -> None:
+    vectors = clustered(600, 12, seed=8)
+    grown, reserved = HNSWIndex(12, seed=9), HNSWIndex(12, seed=9, capacity=5000)
+    for start in range(0, 600, 50):  # one batch at a time: the first grows, step by step
+        grown.add(np.arange(start, start + 50), vectors[start : start + 50], threads=1)
+        reserved.add(np.arange(start, start + 50), vectors[start : start + 50], threads=1)
+    assert pickle.dumps(grown) == pickle.dumps(reserved)
+
+
 def test_threads_may_add_and_search_at_once() -> None:
     vectors = clustered(8000, 16, seed=10)
     index = HNSWIndex(16, "l2")

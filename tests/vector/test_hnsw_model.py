@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from mastra.vector import HNSWIndex, exact_search
 
 DIM = 6
-KEYS = st.integers(0, 60)
+KEYS = st.integers(0, 60) | st.integers(2**32 - 3, 2**32 + 3)  # both of the key tables
 VECTORS = st.lists(
     st.floats(-4, 4, allow_nan=False, allow_subnormal=False, width=32),
     min_size=DIM,

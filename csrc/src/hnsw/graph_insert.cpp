@@ -304,7 +304,10 @@ void HnswIndex::add(const std::int64_t* keys, const float* vectors, std::size_t 
   planned.reserve(rows.size());
   const std::size_t needed = s.slots + rows.size();
   if (needed > s.capacity) s.reserve(std::max(needed, s.capacity + s.capacity / 2));  // amortised
-  s.key_to_slot.reserve(s.live + rows.size());
+  std::size_t small = 0;
+  for (const std::size_t i : rows) small += hnsw::KeyMap::is_small(keys[i]);
+  s.key_to_slot.reserve(s.key_to_slot.small_size() + small,
+                        s.key_to_slot.large_size() + rows.size() - small);
   std::vector<std::uint8_t> pending(s.capacity, 0);
   for (const std::size_t i : rows) {
     const std::uint32_t old = s.find_slot(keys[i]);

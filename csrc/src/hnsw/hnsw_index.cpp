@@ -19,17 +19,19 @@ namespace mastra {
 
 namespace hnsw {
 
-void Bytes::grow(std::size_t bytes) {
+void Bytes::grow(std::size_t bytes, std::size_t used) {
   if (bytes <= capacity_) return;
   // Graph walks touch nodes at random: on large buffers, 2 MiB pages spare most TLB
   // misses (Linux hands them out only to regions that ask, with THP in madvise mode).
+  // Only whole 2 MiB pages ask: a partly used one would cost its full size.
   const std::size_t alignment = bytes >= kHugePageThreshold ? kHugePage : 64;
   auto* fresh = static_cast<char*>(::operator new[](bytes, std::align_val_t{alignment}));
 #if defined(__linux__)
-  if (alignment == kHugePage) ::madvise(fresh, bytes, MADV_HUGEPAGE);
+  if (alignment == kHugePage) ::madvise(fresh, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
 #endif
-  if (data_ != nullptr) std::memcpy(fresh, data_, capacity_);
-  std::memset(fresh + capacity_, 0, bytes - capacity_);  // files stay deterministic
+  // The room past the old contents stays untouched (so costs no memory) until a
+  // slot takes it: Impl::take_slot zeroes each new block.
+  if (data_ != nullptr) std::memcpy(fresh, data_, std::min(used, capacity_));
   release();
   data_ = fresh;
   capacity_ = bytes;
@@ -183,7 +185,7 @@ hnsw::Query HnswIndex::Impl::prepare(const float* vec, float* buffer) const {
 
 void HnswIndex::Impl::reserve(std::size_t new_capacity) {
   if (new_capacity <= capacity) return;
-  level0_owned.grow(new_capacity * block_size);
+  level0_owned.grow(new_capacity * block_size, slots * block_size);
   level0 = level0_owned.data();
   keys_owned.resize(new_capacity, -1);
   levels_owned.resize(new_capacity, 0);
@@ -226,6 +228,7 @@ std::uint32_t HnswIndex::Impl::take_slot() {
     return slot;
   }
   if (slots == capacity) reserve(std::max<std::size_t>(64, capacity + capacity / 2));
+  std::memset(block(static_cast<std::uint32_t>(slots)), 0, block_size);  // files stay deterministic
   return static_cast<std::uint32_t>(slots++);
 }
 
@@ -238,7 +241,13 @@ int HnswIndex::Impl::random_level() {
 
 void HnswIndex::Impl::build_key_map() const {
   std::call_once(key_map_built, [this] {
-    key_to_slot.reserve(live);
+    std::size_t small = 0;
+    std::size_t large = 0;
+    for (std::size_t s = 0; s < slots; ++s) {
+      if (deleted[s] != 0) continue;
+      ++(hnsw::KeyMap::is_small(keys_by_slot[s]) ? small : large);
+    }
+    key_to_slot.reserve(small, large);
     for (std::size_t s = 0; s < slots; ++s) {
       if (deleted[s] == 0) key_to_slot.set(keys_by_slot[s], static_cast<std::uint32_t>(s));
     }

@@ -55,7 +55,8 @@ class Bytes {
   Bytes& operator=(const Bytes&) = delete;
   ~Bytes() { release(); }
 
-  void grow(std::size_t bytes);
+  /// Makes room for `bytes`, keeping the first `used` (the rest is left untouched).
+  void grow(std::size_t bytes, std::size_t used);
   char* data() noexcept { return data_; }
   std::size_t capacity() const noexcept { return capacity_; }
 
