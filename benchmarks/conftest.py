@@ -20,6 +20,7 @@ class Record:
     seconds: float
     nbytes: int
     extra: dict[str, Any]
+    unit: str = "s"  # what `seconds` holds: a time ("s", printed in ms) or a size ("MB")
 
 
 RECORDS: list[Record] = []
@@ -52,4 +53,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             rate = f"{r.nbytes / r.seconds / 1e9:7.2f} GB/s" if r.nbytes else " " * 12
             ratio = f"{r.seconds / base:6.2f}x" if base else ""
             extra = " ".join(f"{k}={v}" for k, v in r.extra.items())
-            write(f"  {r.name:<34} {r.seconds * 1e3:10.3f} ms {rate} {ratio}  {extra}")
+            value = f"{r.seconds:10.1f} {r.unit}"
+            if r.unit == "s":
+                value = f"{r.seconds * 1e3:10.3f} ms"
+            write(f"  {r.name:<34} {value} {rate} {ratio}  {extra}")
