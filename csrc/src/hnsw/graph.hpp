@@ -143,7 +143,13 @@ Candidate greedy_descent(const HnswIndex::Impl& s, const simd::KernelTable& k, c
     while (changed) {
       changed = false;
       read_links<kLocked>(s, current.slot, level, sc.links);
-      for (std::uint32_t n : sc.links) {
+      const std::size_t count = sc.links.size();
+      for (std::size_t j = 0; j < std::min(count, kPrefetchAhead); ++j) {
+        prefetch_vector(s, sc.links[j]);
+      }
+      for (std::size_t j = 0; j < count; ++j) {
+        if (j + kPrefetchAhead < count) prefetch_vector(s, sc.links[j + kPrefetchAhead]);
+        const std::uint32_t n = sc.links[j];
         const float d = s.distance(k, q, n);
         if (d < current.distance) {
           current = Candidate{d, n};

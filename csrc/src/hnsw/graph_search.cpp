@@ -76,7 +76,8 @@ void exact_scan(const HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw
 }
 
 /// Offers the beam's nearest `kk` (and any tied with the last) to `result`: only
-/// their keys are read, a cache miss each, not the whole beam's. Reorders the beam.
+/// their keys are read (cache misses, all in flight at once), not the whole beam's.
+/// Reorders the beam.
 void offer_nearest(const HnswIndex::Impl& s, std::vector<Candidate>& beam, std::size_t kk,
                    TopK& result) {
   auto end = beam.end();
@@ -90,6 +91,9 @@ void offer_nearest(const HnswIndex::Impl& s, std::vector<Candidate>& beam, std::
       return !(c.distance > last);
     });
   }
+#if defined(__GNUC__) || defined(__clang__)
+  for (auto c = beam.begin(); c != end; ++c) __builtin_prefetch(&s.keys_by_slot[c->slot]);
+#endif
   for (auto c = beam.begin(); c != end; ++c) result.push(c->distance, s.keys_by_slot[c->slot]);
 }
 
