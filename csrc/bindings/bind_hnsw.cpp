@@ -72,7 +72,8 @@ void add(HnswIndex& index, py::handle keys, py::handle vectors, py::ssize_t thre
 }
 
 py::tuple search(const HnswIndex& index, py::handle queries, py::ssize_t k, py::ssize_t ef,
-                 py::object allowed, py::object predicate, py::ssize_t threads) {
+                 py::object allowed, py::object predicate, py::ssize_t threads,
+                 py::object exact) {
   if (k <= 0) raise_vector_error("k must be >= 1, got " + std::to_string(k));
   if (ef < 0) raise_vector_error("ef must be >= 1 (or None for the index default)");
   const MatrixArg q = as_matrix(queries, "queries", true);
@@ -103,10 +104,15 @@ py::tuple search(const HnswIndex& index, py::handle queries, py::ssize_t k, py::
   float* dist_out = distances.mutable_data();
   ParallelOptions options;
   options.threads = as_threads(threads);
+  SearchMode mode = SearchMode::automatic;
+  if (!exact.is_none()) {
+    if (!py::isinstance<py::bool_>(exact)) raise_vector_error("exact must be True, False or None");
+    mode = exact.cast<bool>() ? SearchMode::exact : SearchMode::graph;
+  }
   {
     py::gil_scoped_release release;
     index.search(q.view.data, q.view.rows, static_cast<std::size_t>(k),
-                 static_cast<std::size_t>(ef), filter, keys_out, dist_out, options);
+                 static_cast<std::size_t>(ef), filter, keys_out, dist_out, options, mode);
   }
   return py::make_tuple(std::move(keys), std::move(distances));
 }
@@ -138,7 +144,7 @@ void bind_hnsw(py::module_& m) {
            py::arg("dtype"), py::arg("seed"))
       .def("add", &add, py::arg("keys"), py::arg("vectors"), py::arg("threads"))
       .def("search", &search, py::arg("queries"), py::arg("k"), py::arg("ef"),
-           py::arg("allowed"), py::arg("predicate"), py::arg("threads"))
+           py::arg("allowed"), py::arg("predicate"), py::arg("threads"), py::arg("exact"))
       .def("remove",
            [](HnswIndex& index, py::handle keys) {
              const KeyArray k = as_keys(keys);

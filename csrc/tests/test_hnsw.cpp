@@ -164,7 +164,7 @@ TEST_CASE("threads add and search at the same time") {
       for (std::size_t i = 0; i < 300; ++i) {
         const std::size_t row = i % per_writer;
         index.search(data.data() + row * dim, 1, 5, 400, mastra::SearchFilter{}, keys.data(),
-                     dist.data(), threads(1));
+                     dist.data(), threads(1), mastra::SearchMode::graph);
         if (keys[0] == static_cast<std::int64_t>(row)) ++self_found;
         for (std::size_t j = 0; j < 5; ++j) {
           const bool known = keys[j] >= 0 && keys[j] < static_cast<std::int64_t>(4 * per_writer);

@@ -164,6 +164,37 @@ def test_very_selective_filters_are_exact(kind: str) -> None:
     np.testing.assert_allclose(dist[:5], truth_dist, rtol=1e-5)
 
 
+@pytest.mark.parametrize("metric", ["cosine", "l2", "ip"])
+def test_exact_searches_match_exact_search(metric: str) -> None:
+    vectors = clustered(3000, 16, seed=12)
+    index = HNSWIndex(16, metric, ef_search=16)  # type: ignore[arg-type]
+    index.add(np.arange(3000) * 2, vectors)
+    keys, dist = index.search(vectors[:40], k=10, exact=True)
+    truth, truth_dist = exact_search(vectors[:40], vectors, k=10, metric=metric)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(keys, truth * 2)
+    np.testing.assert_allclose(dist, truth_dist, rtol=1e-5, atol=1e-4)
+    walked, _ = index.search(vectors[:40], k=10, exact=False)
+    assert recall_at_10(walked, truth * 2) >= 0.9  # a beam of 16 over 3,000: approximate
+
+
+def test_a_beam_wide_for_a_small_index_scans_it() -> None:
+    vectors = np.random.default_rng(13).standard_normal((600, 32)).astype(np.float32)
+    index = HNSWIndex(32, "cosine", m=4, ef_construction=16)  # a deliberately weak graph
+    index.add(np.arange(600), vectors, threads=1)
+    truth, _ = exact_search(vectors[:100], vectors, k=10)
+    scanned, _ = index.search(vectors[:100], k=10, ef=64)  # 600 slots <= 16 x 64: a scan
+    np.testing.assert_array_equal(scanned, truth)
+    walked, _ = index.search(vectors[:100], k=10, ef=64, exact=False)
+    assert recall_at_10(walked, truth) < 1.0  # the weak graph's walk misses some
+
+
+def test_exact_takes_only_a_bool() -> None:
+    index = HNSWIndex(4)
+    index.add([1], np.ones((1, 4), np.float32))
+    with pytest.raises(VectorError, match="exact must be True, False or None"):
+        index.search(np.ones(4, np.float32), exact=1)  # type: ignore[arg-type]
+
+
 def test_a_failing_predicate_raises_its_exception() -> None:
     index = HNSWIndex(2)
     index.add([1, 2], np.eye(2, dtype=np.float32))
@@ -301,5 +332,5 @@ def test_adds_leave_no_vector_unreachable() -> None:
     for lo in range(0, 3000, 100):
         index.add(np.arange(lo, lo + 100), vectors[lo : lo + 100], threads=1)
         assert index.stats()["unreachable"] == 0
-        keys, _ = index.search(vectors[: lo + 100], k=1, ef=lo + 99)
+        keys, _ = index.search(vectors[: lo + 100], k=1, ef=lo + 99, exact=False)
         assert (keys[:, 0] == np.arange(lo + 100)).all()

@@ -60,6 +60,13 @@ struct SearchFilter {
   bool active() const noexcept { return allowed != nullptr || static_cast<bool>(predicate); }
 };
 
+/// How a search finds its answers.
+enum class SearchMode {
+  automatic,  ///< the graph walk, or an exact scan where that costs less (see search)
+  graph,      ///< the graph walk (a filtered search that finds too few is still completed)
+  exact,      ///< an exact scan of every allowed vector
+};
+
 class HnswIndex {
  public:
   explicit HnswIndex(const HnswConfig& config);
@@ -74,10 +81,12 @@ class HnswIndex {
 
   /// k nearest live vectors for each of m queries, distances as in exact_search;
   /// rows padded with key -1 and distance +inf. ef = 0 uses the configured ef_search.
-  /// A filtered search still returns min(k, matching keys) results.
+  /// A filtered search still returns min(k, matching keys) results. SearchMode::automatic
+  /// scans instead of walking when the beam is wide for the graph (ef >= slots / 16) or
+  /// the allowed keys are few; the answer is then exact.
   void search(const float* queries, std::size_t m, std::size_t k, std::size_t ef,
               const SearchFilter& filter, std::int64_t* keys_out, float* distances_out,
-              const ParallelOptions& options) const;
+              const ParallelOptions& options, SearchMode mode = SearchMode::automatic) const;
 
   /// Removes keys; unknown keys are ignored. Returns how many were removed.
   std::size_t remove(const std::int64_t* keys, std::size_t n);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace mastra {
@@ -34,6 +35,12 @@ class TopK {
   std::size_t size() const noexcept { return heap_.size(); }
 
   void push(float distance, std::int64_t key);
+
+  /// The distance a candidate must not exceed to be kept (+inf until k are held).
+  float worst() const noexcept {
+    if (k_ == 0) return -std::numeric_limits<float>::infinity();
+    return heap_.size() < k_ ? std::numeric_limits<float>::infinity() : heap_[0].distance;
+  }
 
   /// Offers distances[i] with key first_key + i for i in [0, n).
   void push_block(const float* distances, std::size_t n, std::int64_t first_key);

@@ -67,11 +67,22 @@ struct SlotFilter {
   }
 };
 
-/// Exact search over every accepted live slot.
+/// Exact search over every accepted live slot, a block of distances at a time (no
+/// heap work between two of them; most are beyond the k-th and never reach it).
 void exact_scan(const HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw::Query& q,
                 const SlotFilter& accept, TopK& out) {
-  for (std::uint32_t slot = 0; slot < s.slots; ++slot) {
-    if (accept.accepts(slot)) out.push(s.distance(k, q, slot), s.keys_by_slot[slot]);
+  constexpr std::size_t kBlock = 64;
+  std::uint32_t ids[kBlock];
+  float distances[kBlock];
+  for (std::uint32_t slot = 0; slot < s.slots;) {
+    std::size_t n = 0;
+    for (; slot < s.slots && n < kBlock; ++slot) {
+      if (accept.accepts(slot)) ids[n++] = slot;
+    }
+    for (std::size_t i = 0; i < n; ++i) distances[i] = s.distance(k, q, ids[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (distances[i] <= out.worst()) out.push(distances[i], s.keys_by_slot[ids[i]]);
+    }
   }
 }
 
@@ -97,21 +108,39 @@ void offer_nearest(const HnswIndex::Impl& s, std::vector<Candidate>& beam, std::
   for (auto c = beam.begin(); c != end; ++c) result.push(c->distance, s.keys_by_slot[c->slot]);
 }
 
+/// Graphs up to this many slots per unit of ef are scanned instead of walked.
+constexpr std::size_t kScanSlotsPerEf = 16;
+
+/// Whether an exact scan answers this search rather than the graph walk.
+bool scans(const HnswIndex::Impl& s, const SlotFilter& accept, std::size_t ef, SearchMode mode) {
+  switch (mode) {
+    case SearchMode::exact:
+      return true;
+    case SearchMode::graph:
+      return false;
+    case SearchMode::automatic:
+      break;
+  }
+  // A beam wide for the graph, or a filter that leaves few keys, costs about as much
+  // as scoring every candidate. (A walk with beam ef scores a growing share of a small
+  // graph: measured, a sequential scan is the cheaper one below about 20 slots per
+  // unit of ef.)
+  const bool small_filter = accept.filter.allowed != nullptr &&
+                            accept.reachable() <= std::max<std::size_t>(2 * ef, s.live / 64);
+  return small_filter || ef >= s.live || s.slots <= kScanSlotsPerEf * ef;
+}
+
 void search_one(const HnswIndex::Impl& s, const simd::KernelTable& k, const float* query,
-                std::size_t kk, std::size_t ef, const SlotFilter& accept, std::int64_t* keys_out,
-                float* dist_out) {
+                std::size_t kk, std::size_t ef, const SlotFilter& accept, SearchMode mode,
+                std::int64_t* keys_out, float* dist_out) {
   hnsw::ScratchLease lease;
   hnsw::Scratch& sc = lease.get();
   sc.query.resize(s.config.dim);
   const hnsw::Query q = s.prepare(query, sc.query.data());
   TopK result(kk);
 
-  // A beam as wide as the index, or a filter that leaves few keys, costs as much as
-  // scoring every candidate: then scan them all, and the answer is exact.
   const std::size_t reachable = accept.reachable();
-  const bool small_filter = accept.filter.allowed != nullptr &&
-                            reachable <= std::max<std::size_t>(2 * ef, s.live / 64);
-  if (small_filter || ef >= s.live) {
+  if (scans(s, accept, ef, mode)) {
     exact_scan(s, k, q, accept, result);
   } else {
     Candidate start{s.distance(k, q, s.entry), s.entry};
@@ -131,7 +160,7 @@ void search_one(const HnswIndex::Impl& s, const simd::KernelTable& k, const floa
 
 void HnswIndex::search(const float* queries, std::size_t m, std::size_t k, std::size_t ef,
                        const SearchFilter& filter, std::int64_t* keys_out, float* distances_out,
-                       const ParallelOptions& options) const {
+                       const ParallelOptions& options, SearchMode mode) const {
   if (k == 0) throw VectorError("k must be >= 1");
   std::shared_lock lock(impl_->mutex);
   const Impl& s = *impl_;
@@ -149,7 +178,7 @@ void HnswIndex::search(const float* queries, std::size_t m, std::size_t k, std::
   ParallelOptions run = options;
   if (m < 2) run.threads = 1;
   parallel_for(m, run, [&](std::size_t i, std::size_t) {
-    search_one(s, kernels, queries + i * dim, k, beam, accept, keys_out + i * k,
+    search_one(s, kernels, queries + i * dim, k, beam, accept, mode, keys_out + i * k,
                distances_out + i * k);
   });
 }

@@ -111,6 +111,7 @@ class HNSWIndex:
         ef: int | None = None,
         filter: KeyFilter | None = None,
         threads: int = 0,
+        exact: bool | None = None,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """The ``k`` nearest keys of each query, nearest first.
 
@@ -122,6 +123,11 @@ class HNSWIndex:
                 ``key -> bool``. A filtered search still returns ``min(k, matches)``
                 results: when the graph walk finds too few, an exact scan completes it.
             threads: Threads for a batch; 0 uses every core.
+            exact: ``None`` (default) walks the graph, or scans every vector where
+                that costs less: when the beam is wide for the index (``ef`` at least
+                a sixteenth of its slots) or the filter allows few keys; a scan's
+                answer is exact. ``True`` always scans (brute force, exact);
+                ``False`` always walks the graph.
 
         Returns:
             ``(keys, distances)`` shaped ``(k,)`` or ``(m, k)``, padded with -1 and
@@ -139,7 +145,9 @@ class HNSWIndex:
                     if not isinstance(filter, np.ndarray)
                     else filter
                 )
-        return self._index.search(queries, k, 0 if ef is None else ef, allowed, predicate, threads)
+        return self._index.search(
+            queries, k, 0 if ef is None else ef, allowed, predicate, threads, exact
+        )
 
     def get(self, key: int) -> npt.NDArray[np.float32] | None:
         """The stored vector of ``key`` (decoded to float32), or None."""
