@@ -117,16 +117,6 @@ inline void prefetch_links(const HnswIndex::Impl& s, std::uint32_t slot) noexcep
 /// How many neighbours ahead of the one being scored are prefetched.
 constexpr std::size_t kPrefetchAhead = 9;
 
-/// Keeps the vectors of the next neighbours loading while `slots[j]` is scored (call
-/// with j = 0, 1, ... in turn): many cache misses in flight instead of one at a time.
-inline void prefetch_ahead(const HnswIndex::Impl& s, const std::vector<std::uint32_t>& slots,
-                           std::size_t count, std::size_t j) noexcept {
-  if (j == 0) {
-    for (std::size_t i = 0; i < std::min(count, kPrefetchAhead); ++i) prefetch_vector(s, slots[i]);
-  }
-  if (j + kPrefetchAhead < count) prefetch_vector(s, slots[j + kPrefetchAhead]);
-}
-
 /// Reads the links of `slot` on `level` into `out` (under the node lock when
 /// kLocked, for concurrent inserts); clamps the count and drops ids out of range.
 template <bool kLocked>
@@ -154,8 +144,11 @@ Candidate greedy_descent(const HnswIndex::Impl& s, const simd::KernelTable& k, c
       changed = false;
       read_links<kLocked>(s, current.slot, level, sc.links);
       const std::size_t count = sc.links.size();
+      for (std::size_t j = 0; j < std::min(count, kPrefetchAhead); ++j) {
+        prefetch_vector(s, sc.links[j]);
+      }
       for (std::size_t j = 0; j < count; ++j) {
-        prefetch_ahead(s, sc.links, count, j);
+        if (j + kPrefetchAhead < count) prefetch_vector(s, sc.links[j + kPrefetchAhead]);
         const std::uint32_t n = sc.links[j];
         const float d = s.distance(k, q, n);
         if (d < current.distance) {
@@ -191,12 +184,13 @@ void search_level(const HnswIndex::Impl& s, const simd::KernelTable& k, const Qu
     candidates.pop_back();
 
     // Keep the unvisited neighbours, then score them with their vectors loading
-    // a few steps ahead.
+    // a few steps ahead: many cache misses in flight instead of one at a time.
     read_links<kLocked>(s, c.slot, level, sc.links);
     const std::size_t fresh = sc.keep_unvisited(sc.links);
+    for (std::size_t j = 0; j < std::min(fresh, kPrefetchAhead); ++j) prefetch_vector(s, sc.links[j]);
     for (std::size_t j = 0; j < fresh; ++j) {
-      prefetch_ahead(s, sc.links, fresh, j);
       const std::uint32_t n = sc.links[j];
+      if (j + kPrefetchAhead < fresh) prefetch_vector(s, sc.links[j + kPrefetchAhead]);
       const float d = s.distance(k, q, n);
       if (top.size() >= ef && !(d < bound)) continue;
       if (level == 0) prefetch_links(s, n);
