@@ -134,16 +134,20 @@ inline void read_links(const HnswIndex::Impl& s, std::uint32_t slot, int level,
 }
 
 /// Greedy descent from the entry point to `stop_level` (exclusive), one best
-/// neighbour at a time. Returns the closest node found and its distance.
+/// neighbour at a time. Returns the closest node found and its distance. A node
+/// scored once is not scored again: it was no nearer than the node kept then, so it
+/// cannot be nearer than the current one (consecutive neighbourhoods overlap).
 template <bool kLocked>
 Candidate greedy_descent(const HnswIndex::Impl& s, const simd::KernelTable& k, const Query& q,
                          Candidate current, int from_level, int stop_level, Scratch& sc) {
+  sc.begin(s.slots);
+  sc.first_visit(current.slot);
   for (int level = from_level; level > stop_level; --level) {
     bool changed = true;
     while (changed) {
       changed = false;
       read_links<kLocked>(s, current.slot, level, sc.links);
-      const std::size_t count = sc.links.size();
+      const std::size_t count = sc.keep_unvisited(sc.links);
       for (std::size_t j = 0; j < std::min(count, kPrefetchAhead); ++j) {
         prefetch_vector(s, sc.links[j]);
       }
