@@ -44,6 +44,13 @@ struct Scratch {
   std::vector<std::uint32_t> links;  // a copy of one node's links
   std::vector<Candidate> pool;       // candidates when pruning a full link list
   std::vector<float> base;           // a decoded vector and its prepared form
+  std::vector<float> distances;      // the scores of one node's neighbours
+
+  /// Room for `n` scores.
+  float* scores(std::size_t n) {
+    if (distances.size() < n) distances.resize(n);
+    return distances.data();
+  }
 
   void begin(std::size_t slots) {
     if (visited.size() < slots) {
@@ -188,14 +195,20 @@ void search_level(const HnswIndex::Impl& s, const simd::KernelTable& k, const Qu
     candidates.pop_back();
 
     // Keep the unvisited neighbours, then score them with their vectors loading
-    // a few steps ahead: many cache misses in flight instead of one at a time.
+    // a few steps ahead: many cache misses in flight instead of one at a time. All
+    // scores come before the heap updates: no unpredictable branch on a distance
+    // stands between two of them, so the core overlaps consecutive ones.
     read_links<kLocked>(s, c.slot, level, sc.links);
     const std::size_t fresh = sc.keep_unvisited(sc.links);
+    float* scores = sc.scores(fresh);
     for (std::size_t j = 0; j < std::min(fresh, kPrefetchAhead); ++j) prefetch_vector(s, sc.links[j]);
     for (std::size_t j = 0; j < fresh; ++j) {
-      const std::uint32_t n = sc.links[j];
       if (j + kPrefetchAhead < fresh) prefetch_vector(s, sc.links[j + kPrefetchAhead]);
-      const float d = s.distance(k, q, n);
+      scores[j] = s.distance(k, q, sc.links[j]);
+    }
+    for (std::size_t j = 0; j < fresh; ++j) {
+      const std::uint32_t n = sc.links[j];
+      const float d = scores[j];
       if (top.size() >= ef && !(d < bound)) continue;
       if (level == 0) prefetch_links(s, n);
       candidates.push_back(Candidate{d, n});
