@@ -10,7 +10,9 @@
 #include "check.hpp"
 #include "mastra/distance.hpp"
 #include "mastra/errors.hpp"
+#include "mastra/float16.hpp"
 #include "mastra/simd.hpp"
+#include "simd/kernels.hpp"
 
 namespace {
 
@@ -69,6 +71,30 @@ TEST_CASE("pairwise matches the reference at every SIMD level") {
         check_pairwise(metric, 1, 37, d);
         check_pairwise(metric, 13, 41, d);
       }
+    }
+  }
+}
+
+TEST_CASE("float16 and int8 rows dot a float32 query as their decoded values would") {
+  for (mastra::simd::Level level : mastra::simd::supported_levels()) {
+    mastra::simd::set_level(level);
+    const mastra::simd::KernelTable& k = mastra::simd::active_kernels();
+    for (std::size_t d : {1u, 7u, 8u, 15u, 16u, 17u, 31u, 33u, 63u, 64u, 65u, 100u, 384u, 513u}) {
+      const auto q = random_matrix(1, d, 11);
+      const auto x = random_matrix(1, d, 12);
+      std::vector<std::uint16_t> halves(d);
+      std::vector<std::int8_t> bytes(d);
+      double f16_ref = 0, i8_ref = 0, f16_size = 0, i8_size = 0;
+      for (std::size_t i = 0; i < d; ++i) {
+        halves[i] = mastra::float_to_half(x[i]);
+        bytes[i] = static_cast<std::int8_t>(std::lround(std::fmax(-127.0f, std::fmin(127.0f, 40.0f * x[i]))));
+        f16_ref += double(q[i]) * mastra::half_to_float(halves[i]);
+        i8_ref += double(q[i]) * bytes[i];
+        f16_size += std::fabs(double(q[i]) * x[i]);
+        i8_size += std::fabs(double(q[i]) * bytes[i]);
+      }
+      CHECK(std::fabs(k.dot_f16(q.data(), halves.data(), d) - f16_ref) <= 1e-5 * f16_size + 1e-6);
+      CHECK(std::fabs(k.dot_i8(q.data(), bytes.data(), d) - i8_ref) <= 1e-5 * i8_size + 1e-6);
     }
   }
 }

@@ -148,34 +148,45 @@ void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float
   for (std::size_t r = 0; r < n; ++r) out[r] = l2_impl<true>(q, x + r * d, d);
 }
 
-float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
+/// Inner product of a float32 query with a row stored as `Row` (float16 or int8):
+/// `widen(pointer)` turns 8 stored values into float32 lanes, `scalar(value)` one.
+/// Four accumulators: one chain of dependent multiply-adds would wait on each.
+template <typename Row, typename Widen, typename Scalar>
+float dot_widened(const float* q, const Row* x, std::size_t d, Widen widen, Scalar scalar) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
   std::size_t i = 0;
-  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
-    const __m256 x0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
-    const __m256 x1 =
-        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i + 8)));
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), x0, acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), x1, acc1);
+  for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), widen(x + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), widen(x + i + 8), acc1);
+    acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 16), widen(x + i + 16), acc2);
+    acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 24), widen(x + i + 24), acc3);
   }
-  float s = hsum(_mm256_add_ps(acc0, acc1));
-  for (; i < d; ++i) s += q[i] * _cvtsh_ss(x[i]);
+  for (; i + kLanes <= d; i += kLanes) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), widen(x + i), acc0);
+  }
+  float s = hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+  for (; i < d; ++i) s += q[i] * scalar(x[i]);
   return s;
 }
 
+float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
+  return dot_widened(
+      q, x, d,
+      [](const std::uint16_t* p) {
+        return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+      },
+      [](std::uint16_t h) { return _cvtsh_ss(h); });
+}
+
 float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  std::size_t i = 0;
-  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i));
-    const __m256 x0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
-    const __m256 x1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8)));
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), x0, acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), x1, acc1);
-  }
-  float s = hsum(_mm256_add_ps(acc0, acc1));
-  for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
-  return s;
+  return dot_widened(
+      q, x, d,
+      [](const std::int8_t* p) {
+        const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+        return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+      },
+      [](std::int8_t v) { return static_cast<float>(v); });
 }
 
 double sum(const float* x, std::size_t n) {

@@ -93,31 +93,48 @@ void scan_l2(const float* q, const float* x, std::size_t n, std::size_t d, float
   for (std::size_t r = 0; r < n; ++r) out[r] = l2_sq(q, x + r * d, d);
 }
 
-float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
-  float32x4_t acc = vdupq_n_f32(0);
+/// Inner product of a float32 query with a row stored as `Row` (float16 or int8):
+/// `widen(pointer, lo, hi)` turns 8 stored values into two float32 vectors,
+/// `scalar(value)` one. Four accumulators hide the multiply-add latency.
+template <typename Row, typename Widen, typename Scalar>
+float dot_widened(const float* q, const Row* x, std::size_t d, Widen widen, Scalar scalar) {
+  float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
+  float32x4_t acc2 = vdupq_n_f32(0), acc3 = vdupq_n_f32(0);
+  float32x4_t lo, hi;
   std::size_t i = 0;
-  for (; i + kLanes <= d; i += kLanes) {
-    const float32x4_t xv = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(x + i)));
-    acc = vfmaq_f32(acc, vld1q_f32(q + i), xv);
+  for (; i + 4 * kLanes <= d; i += 4 * kLanes) {
+    widen(x + i, lo, hi);
+    acc0 = vfmaq_f32(acc0, vld1q_f32(q + i), lo);
+    acc1 = vfmaq_f32(acc1, vld1q_f32(q + i + 4), hi);
+    widen(x + i + 8, lo, hi);
+    acc2 = vfmaq_f32(acc2, vld1q_f32(q + i + 8), lo);
+    acc3 = vfmaq_f32(acc3, vld1q_f32(q + i + 12), hi);
   }
-  float s = vaddvq_f32(acc);
-  for (; i < d; ++i) s += q[i] * half_to_float(x[i]);
+  float s = vaddvq_f32(vaddq_f32(vaddq_f32(acc0, acc1), vaddq_f32(acc2, acc3)));
+  for (; i < d; ++i) s += q[i] * scalar(x[i]);
   return s;
 }
 
+float dot_f16(const float* q, const std::uint16_t* x, std::size_t d) {
+  return dot_widened(
+      q, x, d,
+      [](const std::uint16_t* p, float32x4_t& lo, float32x4_t& hi) {
+        const float16x8_t h = vreinterpretq_f16_u16(vld1q_u16(p));
+        lo = vcvt_f32_f16(vget_low_f16(h));
+        hi = vcvt_f32_f16(vget_high_f16(h));
+      },
+      [](std::uint16_t h) { return half_to_float(h); });
+}
+
 float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
-  float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
-  std::size_t i = 0;
-  for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
-    const int16x8_t wide = vmovl_s8(vld1_s8(x + i));
-    const float32x4_t x0 = vcvtq_f32_s32(vmovl_s16(vget_low_s16(wide)));
-    const float32x4_t x1 = vcvtq_f32_s32(vmovl_s16(vget_high_s16(wide)));
-    acc0 = vfmaq_f32(acc0, vld1q_f32(q + i), x0);
-    acc1 = vfmaq_f32(acc1, vld1q_f32(q + i + 4), x1);
-  }
-  float s = vaddvq_f32(vaddq_f32(acc0, acc1));
-  for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
-  return s;
+  return dot_widened(
+      q, x, d,
+      [](const std::int8_t* p, float32x4_t& lo, float32x4_t& hi) {
+        const int16x8_t wide = vmovl_s8(vld1_s8(p));
+        lo = vcvtq_f32_s32(vmovl_s16(vget_low_s16(wide)));
+        hi = vcvtq_f32_s32(vmovl_s16(vget_high_s16(wide)));
+      },
+      [](std::int8_t v) { return static_cast<float>(v); });
 }
 
 double sum(const float* x, std::size_t n) {
