@@ -4,6 +4,7 @@
  *        including odd dimensions that exercise the masked tails.
  */
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -95,6 +96,61 @@ TEST_CASE("float16 and int8 rows dot a float32 query as their decoded values wou
       }
       CHECK(std::fabs(k.dot_f16(q.data(), halves.data(), d) - f16_ref) <= 1e-5 * f16_size + 1e-6);
       CHECK(std::fabs(k.dot_i8(q.data(), bytes.data(), d) - i8_ref) <= 1e-5 * i8_size + 1e-6);
+    }
+  }
+}
+
+/// Records of `stride` bytes holding, `skip` bytes in, a row of `d` values of type T.
+template <typename T>
+std::vector<char> records_of(const std::vector<T>& rows, std::size_t count, std::size_t d,
+                             std::size_t stride, std::size_t skip) {
+  std::vector<char> out(count * stride, 0);
+  for (std::size_t r = 0; r < count; ++r) {
+    std::memcpy(out.data() + r * stride + skip, rows.data() + r * d, d * sizeof(T));
+  }
+  return out;
+}
+
+TEST_CASE("gather kernels score picked rows as the one-row kernels do, at every SIMD level") {
+  constexpr std::size_t kRows = 40;
+  for (mastra::simd::Level level : mastra::simd::supported_levels()) {
+    mastra::simd::set_level(level);
+    const mastra::simd::KernelTable& k = mastra::simd::active_kernels();
+    for (std::size_t d : {1u, 15u, 16u, 17u, 32u, 33u, 100u, 384u}) {
+      const auto q = random_matrix(1, d, 21);
+      const auto x = random_matrix(kRows, d, 22);
+      std::vector<std::uint16_t> halves(x.size());
+      std::vector<std::int8_t> bytes(x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        halves[i] = mastra::float_to_half(x[i]);
+        bytes[i] = static_cast<std::int8_t>(std::lround(std::fmax(-127.0f, std::fmin(127.0f, 40.0f * x[i]))));
+      }
+      const std::size_t skip = 12, stride = skip + 4 * d + 20;
+      const auto f32 = records_of(x, kRows, d, stride, skip);
+      const auto f16 = records_of(halves, kRows, d, stride, skip);
+      const auto i8 = records_of(bytes, kRows, d, stride, skip);
+      for (std::size_t n : {0u, 1u, 3u, 4u, 5u, 8u, 9u, 13u, 40u}) {
+        std::vector<std::uint32_t> ids(n);
+        for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::uint32_t>((i * 17 + 5) % kRows);
+        std::vector<float> out(n + 1, -7.0f);
+        k.gather_dot(q.data(), {f32.data(), stride, skip, ids.data(), n}, d, out.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          const float one = k.dot(q.data(), &x[ids[i] * d], d);
+          CHECK(std::fabs(out[i] - one) <= 1e-5f * (std::fabs(one) + std::sqrt(float(d))));
+        }
+        CHECK(out[n] == -7.0f);
+        k.gather_dot_f16(q.data(), {f16.data(), stride, skip, ids.data(), n}, d, out.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          const float one = k.dot_f16(q.data(), &halves[ids[i] * d], d);
+          CHECK(std::fabs(out[i] - one) <= 1e-5f * (std::fabs(one) + std::sqrt(float(d))));
+        }
+        k.gather_dot_i8(q.data(), {i8.data(), stride, skip, ids.data(), n}, d, out.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          const float one = k.dot_i8(q.data(), &bytes[ids[i] * d], d);
+          CHECK(std::fabs(out[i] - one) <= 1e-5f * (std::fabs(one) + 40.0f * std::sqrt(float(d))));
+        }
+        CHECK(out[n] == -7.0f);
+      }
     }
   }
 }

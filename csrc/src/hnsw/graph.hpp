@@ -124,6 +124,35 @@ inline void prefetch_links(const HnswIndex::Impl& s, std::uint32_t slot) noexcep
 /// How many neighbours ahead of the one being scored are prefetched.
 constexpr std::size_t kPrefetchAhead = 9;
 
+/// Scores the `n` slots in `ids` against `q` into `out` (as Impl::distance does),
+/// each vector loading a few slots ahead of its turn. Dot-product distances go
+/// through one gather kernel call, which keeps several vectors in flight at once.
+inline void score(const HnswIndex::Impl& s, const simd::KernelTable& k, const Query& q,
+                  const std::uint32_t* ids, std::size_t n, float* out) {
+  if (s.config.storage == StorageType::f32 && s.config.metric == Metric::l2) {
+    for (std::size_t j = 0; j < std::min(n, kPrefetchAhead); ++j) prefetch_vector(s, ids[j]);
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j + kPrefetchAhead < n) prefetch_vector(s, ids[j + kPrefetchAhead]);
+      out[j] = s.distance(k, q, ids[j]);
+    }
+    return;
+  }
+  const simd::RowGather rows{s.level0 + s.aux_offset, s.block_size,
+                             s.vector_offset - s.aux_offset, ids, n};
+  switch (s.config.storage) {
+    case StorageType::f32:
+      k.gather_dot(q.vector, rows, s.config.dim, out);
+      break;
+    case StorageType::f16:
+      k.gather_dot_f16(q.vector, rows, s.config.dim, out);
+      break;
+    case StorageType::i8:
+      k.gather_dot_i8(q.vector, rows, s.config.dim, out);
+      break;
+  }
+  for (std::size_t j = 0; j < n; ++j) out[j] = s.finish(q, out[j], ids[j]);
+}
+
 /// Reads the links of `slot` on `level` into `out` (under the node lock when
 /// kLocked, for concurrent inserts); clamps the count and drops ids out of range.
 template <bool kLocked>
@@ -155,15 +184,11 @@ Candidate greedy_descent(const HnswIndex::Impl& s, const simd::KernelTable& k, c
       changed = false;
       read_links<kLocked>(s, current.slot, level, sc.links);
       const std::size_t count = sc.keep_unvisited(sc.links);
-      for (std::size_t j = 0; j < std::min(count, kPrefetchAhead); ++j) {
-        prefetch_vector(s, sc.links[j]);
-      }
+      float* scores = sc.scores(count);
+      score(s, k, q, sc.links.data(), count, scores);
       for (std::size_t j = 0; j < count; ++j) {
-        if (j + kPrefetchAhead < count) prefetch_vector(s, sc.links[j + kPrefetchAhead]);
-        const std::uint32_t n = sc.links[j];
-        const float d = s.distance(k, q, n);
-        if (d < current.distance) {
-          current = Candidate{d, n};
+        if (scores[j] < current.distance) {
+          current = Candidate{scores[j], sc.links[j]};
           changed = true;
         }
       }
@@ -194,18 +219,13 @@ void search_level(const HnswIndex::Impl& s, const simd::KernelTable& k, const Qu
     std::pop_heap(candidates.begin(), candidates.end(), NearerFirst{});
     candidates.pop_back();
 
-    // Keep the unvisited neighbours, then score them with their vectors loading
-    // a few steps ahead: many cache misses in flight instead of one at a time. All
-    // scores come before the heap updates: no unpredictable branch on a distance
-    // stands between two of them, so the core overlaps consecutive ones.
+    // Keep the unvisited neighbours and score them all in one go: many cache
+    // misses in flight instead of one at a time, and no unpredictable branch on a
+    // distance between two scores (the heap updates come after).
     read_links<kLocked>(s, c.slot, level, sc.links);
     const std::size_t fresh = sc.keep_unvisited(sc.links);
     float* scores = sc.scores(fresh);
-    for (std::size_t j = 0; j < std::min(fresh, kPrefetchAhead); ++j) prefetch_vector(s, sc.links[j]);
-    for (std::size_t j = 0; j < fresh; ++j) {
-      if (j + kPrefetchAhead < fresh) prefetch_vector(s, sc.links[j + kPrefetchAhead]);
-      scores[j] = s.distance(k, q, sc.links[j]);
-    }
+    score(s, k, q, sc.links.data(), fresh, scores);
     for (std::size_t j = 0; j < fresh; ++j) {
       const std::uint32_t n = sc.links[j];
       const float d = scores[j];

@@ -79,7 +79,7 @@ void exact_scan(const HnswIndex::Impl& s, const simd::KernelTable& k, const hnsw
     for (; slot < s.slots && n < kBlock; ++slot) {
       if (accept.accepts(slot)) ids[n++] = slot;
     }
-    for (std::size_t i = 0; i < n; ++i) distances[i] = s.distance(k, q, ids[i]);
+    hnsw::score(s, k, q, ids, n, distances);
     for (std::size_t i = 0; i < n; ++i) {
       if (distances[i] <= out.worst()) out.push(distances[i], s.keys_by_slot[ids[i]]);
     }

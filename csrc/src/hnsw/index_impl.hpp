@@ -161,23 +161,28 @@ struct HnswIndex::Impl {
 
   /// Distance from a prepared query to the vector in `slot`, as exact_search reports it.
   float distance(const simd::KernelTable& k, const hnsw::Query& q, std::uint32_t slot) const {
-    const float* a = aux(slot);
     const char* v = vector_data(slot);
-    float dot = 0.0f;
     switch (config.storage) {
       case StorageType::f32:
         if (config.metric == Metric::l2) {
           return k.l2_sq(q.vector, reinterpret_cast<const float*>(v), config.dim);
         }
-        dot = k.dot(q.vector, reinterpret_cast<const float*>(v), config.dim);
-        break;
+        return finish(q, k.dot(q.vector, reinterpret_cast<const float*>(v), config.dim), slot);
       case StorageType::f16:
-        dot = k.dot_f16(q.vector, reinterpret_cast<const std::uint16_t*>(v), config.dim);
-        break;
+        return finish(q, k.dot_f16(q.vector, reinterpret_cast<const std::uint16_t*>(v), config.dim),
+                      slot);
       case StorageType::i8:
-        dot = a[0] * k.dot_i8(q.vector, reinterpret_cast<const std::int8_t*>(v), config.dim);
-        break;
+        return finish(q, k.dot_i8(q.vector, reinterpret_cast<const std::int8_t*>(v), config.dim),
+                      slot);
     }
+    return 0.0f;
+  }
+
+  /// The distance of `slot` from a prepared query given their raw product `dot`
+  /// (the query against the stored values, before an int8 row's scale).
+  float finish(const hnsw::Query& q, float dot, std::uint32_t slot) const noexcept {
+    const float* a = aux(slot);
+    if (config.storage == StorageType::i8) dot *= a[0];
     switch (config.metric) {
       case Metric::cosine:
         return 1.0f - dot * a[2];

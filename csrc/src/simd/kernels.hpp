@@ -12,6 +12,17 @@
 
 namespace mastra::simd {
 
+/// Rows picked out of a table of fixed-size records: row i is record ids[i], at
+/// base + ids[i] * stride, and its values start `skip` bytes into the record. A
+/// gather kernel prefetches each record from its start, a few rows ahead.
+struct RowGather {
+  const char* base;
+  std::size_t stride;
+  std::size_t skip;
+  const std::uint32_t* ids;
+  std::size_t n;
+};
+
 struct KernelTable {
   const char* name;
 
@@ -35,6 +46,12 @@ struct KernelTable {
   float (*dot_f16)(const float* q, const std::uint16_t* x, std::size_t d);
   /// Inner product of a float32 query with an int8 row (scale applied by the caller).
   float (*dot_i8)(const float* q, const std::int8_t* x, std::size_t d);
+
+  /// out[i] = q . row i of `rows`, for float32, float16 and int8 rows: dot, dot_f16
+  /// and dot_i8 over gathered rows, with several rows in flight at once.
+  void (*gather_dot)(const float* q, const RowGather& rows, std::size_t d, float* out);
+  void (*gather_dot_f16)(const float* q, const RowGather& rows, std::size_t d, float* out);
+  void (*gather_dot_i8)(const float* q, const RowGather& rows, std::size_t d, float* out);
 
   /// Sum of n floats (memory-bandwidth probe).
   double (*sum)(const float* x, std::size_t n);

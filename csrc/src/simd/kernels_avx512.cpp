@@ -185,6 +185,103 @@ float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
   });
 }
 
+/// Where row i of a gather starts, read as `Row`.
+template <typename Row>
+const Row* gathered_row(const RowGather& rows, std::size_t i) {
+  return reinterpret_cast<const Row*>(rows.base + rows.ids[i] * rows.stride + rows.skip);
+}
+
+/// Starts loading record i of a gather into L2 (an L1 prefetch holds one of the few
+/// L1 miss buffers until its line arrives, stalling the loads behind it).
+inline void prefetch_record(const RowGather& rows, std::size_t i, std::size_t bytes) {
+  const char* p = rows.base + rows.ids[i] * rows.stride;
+  for (const char* end = p + bytes; p < end; p += 64) _mm_prefetch(p, _MM_HINT_T1);
+}
+
+constexpr std::size_t kGatherGroup = 4;  // rows scored side by side
+constexpr std::size_t kGatherAhead = 8;  // rows prefetched ahead of the group
+
+/// q . row for the rows of a gather, `Row` widened to float32 by `widen(pointer,
+/// mask)`. Four rows at a time share each load of the query and keep eight
+/// independent multiply-add chains; records load two groups ahead.
+template <typename Row, typename Widen>
+void gather_widened(const float* q, const RowGather& rows, std::size_t d, float* out,
+                    Widen widen) {
+  const std::size_t n = rows.n;
+  const std::size_t record = rows.skip + d * sizeof(Row);
+  const __mmask16 all = tail_mask(kLanes);
+  for (std::size_t i = 0; i < n && i < kGatherAhead; ++i) prefetch_record(rows, i, record);
+  std::size_t r = 0;
+  for (; r + kGatherGroup <= n; r += kGatherGroup) {
+    for (std::size_t i = r + kGatherAhead; i < n && i < r + kGatherAhead + kGatherGroup; ++i) {
+      prefetch_record(rows, i, record);
+    }
+    const Row* x0 = gathered_row<Row>(rows, r);
+    const Row* x1 = gathered_row<Row>(rows, r + 1);
+    const Row* x2 = gathered_row<Row>(rows, r + 2);
+    const Row* x3 = gathered_row<Row>(rows, r + 3);
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    std::size_t i = 0;
+    for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+      const __m512 qa = _mm512_loadu_ps(q + i);
+      const __m512 qb = _mm512_loadu_ps(q + i + kLanes);
+      a0 = _mm512_fmadd_ps(qa, widen(x0 + i, all), a0);
+      a1 = _mm512_fmadd_ps(qa, widen(x1 + i, all), a1);
+      a2 = _mm512_fmadd_ps(qa, widen(x2 + i, all), a2);
+      a3 = _mm512_fmadd_ps(qa, widen(x3 + i, all), a3);
+      b0 = _mm512_fmadd_ps(qb, widen(x0 + i + kLanes, all), b0);
+      b1 = _mm512_fmadd_ps(qb, widen(x1 + i + kLanes, all), b1);
+      b2 = _mm512_fmadd_ps(qb, widen(x2 + i + kLanes, all), b2);
+      b3 = _mm512_fmadd_ps(qb, widen(x3 + i + kLanes, all), b3);
+    }
+    for (; i < d; i += kLanes) {
+      const __mmask16 m = tail_mask(d - i);
+      const __m512 qa = _mm512_maskz_loadu_ps(m, q + i);
+      a0 = _mm512_fmadd_ps(qa, widen(x0 + i, m), a0);
+      a1 = _mm512_fmadd_ps(qa, widen(x1 + i, m), a1);
+      a2 = _mm512_fmadd_ps(qa, widen(x2 + i, m), a2);
+      a3 = _mm512_fmadd_ps(qa, widen(x3 + i, m), a3);
+    }
+    out[r] = hsum(_mm512_add_ps(a0, b0));
+    out[r + 1] = hsum(_mm512_add_ps(a1, b1));
+    out[r + 2] = hsum(_mm512_add_ps(a2, b2));
+    out[r + 3] = hsum(_mm512_add_ps(a3, b3));
+  }
+  for (; r < n; ++r) {
+    const Row* x = gathered_row<Row>(rows, r);
+    __m512 a = _mm512_setzero_ps(), b = a;
+    std::size_t i = 0;
+    for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
+      a = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), widen(x + i, all), a);
+      b = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + kLanes), widen(x + i + kLanes, all), b);
+    }
+    for (; i < d; i += kLanes) {
+      const __mmask16 m = tail_mask(d - i);
+      a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), widen(x + i, m), a);
+    }
+    out[r] = hsum(_mm512_add_ps(a, b));
+  }
+}
+
+void gather_dot(const float* q, const RowGather& rows, std::size_t d, float* out) {
+  gather_widened<float>(q, rows, d, out, [](const float* p, __mmask16 m) {
+    return _mm512_maskz_loadu_ps(m, p);
+  });
+}
+
+void gather_dot_f16(const float* q, const RowGather& rows, std::size_t d, float* out) {
+  gather_widened<std::uint16_t>(q, rows, d, out, [](const std::uint16_t* p, __mmask16 m) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+  });
+}
+
+void gather_dot_i8(const float* q, const RowGather& rows, std::size_t d, float* out) {
+  gather_widened<std::int8_t>(q, rows, d, out, [](const std::int8_t* p, __mmask16 m) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p)));
+  });
+}
+
 double sum(const float* x, std::size_t n) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
@@ -240,7 +337,8 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 
 const KernelTable& avx512_kernels() noexcept {
   static const KernelTable table{"avx512", dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
-                                 dot_f16,  dot_i8, sum,     kMr,   kNr,     gemm_micro};
+                                 dot_f16,  dot_i8, gather_dot, gather_dot_f16, gather_dot_i8,
+                                 sum,      kMr,    kNr,        gemm_micro};
   return table;
 }
 
