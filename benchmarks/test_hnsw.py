@@ -282,7 +282,7 @@ def test_search(benchmark: Any, data_name: str, impl: str) -> None:
     benchmark.pedantic(one_per_call, rounds=3, iterations=1)
 
 
-@pytest.mark.parametrize("impl", ["mastra f32", "hnswlib", "usearch"])
+@pytest.mark.parametrize("impl", ["mastra f32", "mastra i8", "hnswlib", "usearch"])
 @pytest.mark.parametrize("ef", [10, 64])
 def test_small_index_call_overhead(benchmark: Any, ef: int, impl: str) -> None:
     """A query on a 1,000-vector index: what a call costs when the graph is tiny (ef=10
