@@ -14,6 +14,7 @@
 #include <limits>
 #include <cstdint>
 
+#include "gather.hpp"
 #include "kernels.hpp"
 
 namespace mastra::simd {
@@ -189,45 +190,6 @@ float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
       [](std::int8_t v) { return static_cast<float>(v); });
 }
 
-/// Starts loading record i of a gather into L2.
-inline void prefetch_record(const RowGather& rows, std::size_t i, std::size_t bytes) {
-  const char* p = rows.base + rows.ids[i] * rows.stride;
-  for (const char* end = p + bytes; p < end; p += 64) _mm_prefetch(p, _MM_HINT_T1);
-}
-
-/// Row i of a gather, read as `Row`.
-template <typename Row>
-const Row* gathered_row(const RowGather& rows, std::size_t i) {
-  return reinterpret_cast<const Row*>(rows.base + rows.ids[i] * rows.stride + rows.skip);
-}
-/// q . row for the rows of a gather, one row at a time, records loading a few rows ahead.
-template <typename Row, typename Dot>
-void gather_each(const float* q, const RowGather& rows, std::size_t d, float* out, Dot dot_row) {
-  const std::size_t record = rows.skip + d * sizeof(Row);
-  constexpr std::size_t kAhead = 8;
-  for (std::size_t i = 0; i < rows.n && i < kAhead; ++i) prefetch_record(rows, i, record);
-  for (std::size_t r = 0; r < rows.n; ++r) {
-    if (r + kAhead < rows.n) prefetch_record(rows, r + kAhead, record);
-    out[r] = dot_row(q, gathered_row<Row>(rows, r), d);
-  }
-}
-
-void gather_dot(const float* q, const RowGather& rows, std::size_t d, float* out) {
-  gather_each<float>(q, rows, d, out, [](const float* a, const float* b, std::size_t n) {
-    return dot(a, b, n);
-  });
-}
-
-void gather_dot_f16(const float* q, const RowGather& rows, std::size_t d, float* out) {
-  gather_each<std::uint16_t>(q, rows, d, out, [](const float* a, const std::uint16_t* b,
-                                                 std::size_t n) { return dot_f16(a, b, n); });
-}
-
-void gather_dot_i8(const float* q, const RowGather& rows, std::size_t d, float* out) {
-  gather_each<std::int8_t>(q, rows, d, out, [](const float* a, const std::int8_t* b,
-                                               std::size_t n) { return dot_i8(a, b, n); });
-}
-
 double sum(const float* x, std::size_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
@@ -304,9 +266,10 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 }  // namespace
 
 const KernelTable& avx2_kernels() noexcept {
-  static const KernelTable table{"avx2",  dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
-                                 dot_f16, dot_i8, gather_dot, gather_dot_f16, gather_dot_i8,
-                                 sum,     kMr,    kNr,        gemm_micro};
+  static const KernelTable table{
+      "avx2", dot, norm_sq, l2_sq, scan_ip, scan_cos, scan_l2, dot_f16, dot_i8,
+      gather_rows<float, dot>, gather_rows<std::uint16_t, dot_f16>,
+      gather_rows<std::int8_t, dot_i8>, sum, kMr, kNr, gemm_micro};
   return table;
 }
 

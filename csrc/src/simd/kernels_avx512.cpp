@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "gather.hpp"
 #include "kernels.hpp"
 
 // GCC 12's own AVX-512 headers trip -Wuninitialized when their helpers (built on
@@ -185,21 +186,7 @@ float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
   });
 }
 
-/// Where row i of a gather starts, read as `Row`.
-template <typename Row>
-const Row* gathered_row(const RowGather& rows, std::size_t i) {
-  return reinterpret_cast<const Row*>(rows.base + rows.ids[i] * rows.stride + rows.skip);
-}
-
-/// Starts loading record i of a gather into L2 (an L1 prefetch holds one of the few
-/// L1 miss buffers until its line arrives, stalling the loads behind it).
-inline void prefetch_record(const RowGather& rows, std::size_t i, std::size_t bytes) {
-  const char* p = rows.base + rows.ids[i] * rows.stride;
-  for (const char* end = p + bytes; p < end; p += 64) _mm_prefetch(p, _MM_HINT_T1);
-}
-
 constexpr std::size_t kGatherGroup = 4;  // rows scored side by side
-constexpr std::size_t kGatherAhead = 8;  // rows prefetched ahead of the group
 
 /// q . row for the rows of a gather, `Row` widened to float32 by `widen(pointer,
 /// mask)`. Four rows at a time share each load of the query and keep eight

@@ -9,6 +9,7 @@
 #include <limits>
 #include <cstring>
 
+#include "gather.hpp"
 #include "kernels.hpp"
 #include "mastra/float16.hpp"
 
@@ -93,33 +94,6 @@ float dot_i8(const float* q, const std::int8_t* x, std::size_t d) {
   return s;
 }
 
-/// Row i of a gather, read as `Row`.
-template <typename Row>
-const Row* gathered_row(const RowGather& rows, std::size_t i) {
-  return reinterpret_cast<const Row*>(rows.base + rows.ids[i] * rows.stride + rows.skip);
-}
-/// q . row for the rows of a gather, one row at a time.
-template <typename Row, typename Dot>
-void gather_each(const float* q, const RowGather& rows, std::size_t d, float* out, Dot dot_row) {
-  for (std::size_t r = 0; r < rows.n; ++r) out[r] = dot_row(q, gathered_row<Row>(rows, r), d);
-}
-
-void gather_dot(const float* q, const RowGather& rows, std::size_t d, float* out) {
-  gather_each<float>(q, rows, d, out, [](const float* a, const float* b, std::size_t n) {
-    return dot(a, b, n);
-  });
-}
-
-void gather_dot_f16(const float* q, const RowGather& rows, std::size_t d, float* out) {
-  gather_each<std::uint16_t>(q, rows, d, out, [](const float* a, const std::uint16_t* b,
-                                                 std::size_t n) { return dot_f16(a, b, n); });
-}
-
-void gather_dot_i8(const float* q, const RowGather& rows, std::size_t d, float* out) {
-  gather_each<std::int8_t>(q, rows, d, out, [](const float* a, const std::int8_t* b,
-                                               std::size_t n) { return dot_i8(a, b, n); });
-}
-
 double sum(const float* x, std::size_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::size_t i = 0;
@@ -153,9 +127,10 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 }  // namespace
 
 const KernelTable& scalar_kernels() noexcept {
-  static const KernelTable table{"scalar", dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
-                                 dot_f16, dot_i8, gather_dot, gather_dot_f16, gather_dot_i8,
-                                 sum,     kMr,    kNr,        gemm_micro};
+  static const KernelTable table{
+      "scalar", dot, norm_sq, l2_sq, scan_ip, scan_cos, scan_l2, dot_f16, dot_i8,
+      gather_rows<float, dot>, gather_rows<std::uint16_t, dot_f16>,
+      gather_rows<std::int8_t, dot_i8>, sum, kMr, kNr, gemm_micro};
   return table;
 }
 
