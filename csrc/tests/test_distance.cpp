@@ -139,6 +139,8 @@ TEST_CASE("gather kernels score picked rows as the one-row kernels do, at every 
           CHECK(std::fabs(out[i] - one) <= 1e-5f * (std::fabs(one) + std::sqrt(float(d))));
         }
         CHECK(out[n] == -7.0f);
+        k.gather_l2(q.data(), {f32.data(), stride, skip, ids.data(), n}, d, out.data());
+        for (std::size_t i = 0; i < n; ++i) CHECK(out[i] == k.l2_sq(q.data(), &x[ids[i] * d], d));
         k.gather_dot_f16(q.data(), {f16.data(), stride, skip, ids.data(), n}, d, out.data());
         for (std::size_t i = 0; i < n; ++i) {
           const float one = k.dot_f16(q.data(), &halves[ids[i] * d], d);

@@ -94,20 +94,6 @@ class ScratchLease {
   Scratch* scratch_;
 };
 
-/// Starts loading a node's scale, norms and whole vector into the cache. The lines go
-/// to L2 (locality hint 2): an L1 prefetch holds one of the core's few L1 miss buffers
-/// until its line arrives, so a whole vector of them stalled the loads behind it.
-inline void prefetch_vector(const HnswIndex::Impl& s, std::uint32_t slot) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  const char* p = s.block(slot) + s.aux_offset;
-  const char* end = p + 3 * sizeof(float) + s.vector_bytes;
-  for (; p < end; p += 64) __builtin_prefetch(p, 0, 2);
-#else
-  (void)s;
-  (void)slot;
-#endif
-}
-
 /// Starts loading a node's level-0 links into L2: a node that enters the beam is
 /// likely to be expanded a few steps later.
 inline void prefetch_links(const HnswIndex::Impl& s, std::uint32_t slot) noexcept {
@@ -121,26 +107,18 @@ inline void prefetch_links(const HnswIndex::Impl& s, std::uint32_t slot) noexcep
 #endif
 }
 
-/// How many neighbours ahead of the one being scored are prefetched.
-constexpr std::size_t kPrefetchAhead = 9;
-
-/// Scores the `n` slots in `ids` against `q` into `out` (as Impl::distance does),
-/// each vector loading a few slots ahead of its turn. Dot-product distances go
-/// through one gather kernel call, which keeps several vectors in flight at once.
+/// Scores the `n` slots in `ids` against `q` into `out` (as Impl::distance does) with
+/// one gather kernel call, which keeps several vectors in flight at once.
 inline void score(const HnswIndex::Impl& s, const simd::KernelTable& k, const Query& q,
                   const std::uint32_t* ids, std::size_t n, float* out) {
-  if (s.config.storage == StorageType::f32 && s.config.metric == Metric::l2) {
-    for (std::size_t j = 0; j < std::min(n, kPrefetchAhead); ++j) prefetch_vector(s, ids[j]);
-    for (std::size_t j = 0; j < n; ++j) {
-      if (j + kPrefetchAhead < n) prefetch_vector(s, ids[j + kPrefetchAhead]);
-      out[j] = s.distance(k, q, ids[j]);
-    }
-    return;
-  }
   const simd::RowGather rows{s.level0 + s.aux_offset, s.block_size,
                              s.vector_offset - s.aux_offset, ids, n};
   switch (s.config.storage) {
     case StorageType::f32:
+      if (s.config.metric == Metric::l2) {
+        k.gather_l2(q.vector, rows, s.config.dim, out);  // already the distance
+        return;
+      }
       k.gather_dot(q.vector, rows, s.config.dim, out);
       break;
     case StorageType::f16:

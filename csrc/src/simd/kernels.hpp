@@ -52,6 +52,8 @@ struct KernelTable {
   void (*gather_dot)(const float* q, const RowGather& rows, std::size_t d, float* out);
   void (*gather_dot_f16)(const float* q, const RowGather& rows, std::size_t d, float* out);
   void (*gather_dot_i8)(const float* q, const RowGather& rows, std::size_t d, float* out);
+  /// out[i] = |q - row i|^2 for float32 rows: l2_sq over gathered rows.
+  void (*gather_l2)(const float* q, const RowGather& rows, std::size_t d, float* out);
 
   /// Sum of n floats (memory-bandwidth probe).
   double (*sum)(const float* x, std::size_t n);

@@ -269,7 +269,7 @@ const KernelTable& avx2_kernels() noexcept {
   static const KernelTable table{
       "avx2", dot, norm_sq, l2_sq, scan_ip, scan_cos, scan_l2, dot_f16, dot_i8,
       gather_rows<float, dot>, gather_rows<std::uint16_t, dot_f16>,
-      gather_rows<std::int8_t, dot_i8>, sum, kMr, kNr, gemm_micro};
+      gather_rows<std::int8_t, dot_i8>, gather_rows<float, l2_sq>, sum, kMr, kNr, gemm_micro};
   return table;
 }
 

@@ -325,7 +325,7 @@ void gemm_micro(std::size_t kc, const float* a, const float* b, float* c, std::s
 const KernelTable& avx512_kernels() noexcept {
   static const KernelTable table{"avx512", dot,    norm_sq, l2_sq, scan_ip, scan_cos, scan_l2,
                                  dot_f16,  dot_i8, gather_dot, gather_dot_f16, gather_dot_i8,
-                                 sum,      kMr,    kNr,        gemm_micro};
+                                 gather_rows<float, l2_sq>,   sum, kMr, kNr, gemm_micro};
   return table;
 }
 
