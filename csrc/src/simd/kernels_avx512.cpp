@@ -235,20 +235,7 @@ void gather_widened(const float* q, const RowGather& rows, std::size_t d, float*
     out[r + 2] = hsum(_mm512_add_ps(a2, b2));
     out[r + 3] = hsum(_mm512_add_ps(a3, b3));
   }
-  for (; r < n; ++r) {
-    const Row* x = gathered_row<Row>(rows, r);
-    __m512 a = _mm512_setzero_ps(), b = a;
-    std::size_t i = 0;
-    for (; i + 2 * kLanes <= d; i += 2 * kLanes) {
-      a = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), widen(x + i, all), a);
-      b = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + kLanes), widen(x + i + kLanes, all), b);
-    }
-    for (; i < d; i += kLanes) {
-      const __mmask16 m = tail_mask(d - i);
-      a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), widen(x + i, m), a);
-    }
-    out[r] = hsum(_mm512_add_ps(a, b));
-  }
+  for (; r < n; ++r) out[r] = dot_widened(q, gathered_row<Row>(rows, r), d, widen);
 }
 
 void gather_dot(const float* q, const RowGather& rows, std::size_t d, float* out) {
